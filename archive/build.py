@@ -12,6 +12,7 @@ import os
 import shutil
 import tempfile
 import time
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -239,7 +240,9 @@ def build_corpus(data_dir: Path | str, parser_version: str = PARSER_VERSION) -> 
     data_dir = Path(data_dir).resolve()
     cache = ParseCache(data_dir, parser_version)
     rows = collect_rows(data_dir, cache)
-    build_id = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
+    now = time.time()
+    build_id = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now)) + f"{now % 1:.6f}"[1:]
+    build_id += f"-{uuid.uuid4().hex[:6]}"
     builds = data_dir / "corpus.builds"
     staging = builds / f".{build_id}.partial"
     final = builds / build_id

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import re
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 
 # Document-level facts from the seed README table (region codes: GB/T 2260).
@@ -70,33 +69,22 @@ def names_table(line: str) -> bool:
             and not _LABEL.match(line) and not _UNIT_LINE.match(line))
 
 
-@dataclass
-class _Block:
-    """A run of table lines (maybe interrupted by blank or stray text lines) or a text line."""
-    start: int
-    rows: list[list[str]] = field(default_factory=list)
-    runs: list[list[list[str]]] = field(default_factory=list)
-
-
-def _segments(lines: list[str]) -> list[tuple[str, int, object]]:
-    """Split lines into ("text", lineno, str) and ("run", lineno, rows) segments; blanks drop."""
-    out: list[tuple[str, int, object]] = []
+def _segments(lines: list[str]) -> list[tuple[str, object]]:
+    """Split lines into ("text", str) and ("run", rows) segments; blank lines end a run."""
+    out: list[tuple[str, object]] = []
     run: list[list[str]] = []
-    run_start = 0
-    for no, raw in enumerate(lines):
+    for raw in lines:
         if "\t" in raw:
-            if not run:
-                run_start = no
-            run.append([strip_cell(c) for c in raw.rstrip("\n").split("\t")])
+            run.append([strip_cell(c) for c in raw.split("\t")])
             continue
         if run:
-            out.append(("run", run_start, run))
+            out.append(("run", run))
             run = []
         text = strip_line(raw)
         if text:
-            out.append(("text", no, text))
+            out.append(("text", text))
     if run:
-        out.append(("run", run_start, run))
+        out.append(("run", run))
     return out
 
 
@@ -146,61 +134,92 @@ def _pad(rows: list[list[str]], width: int) -> list[list[str]]:
 
 
 def transcribe_text(text: str) -> dict[str, object]:
-    """One seed text -> {cover_lines, narrative, tables}."""
-    segs = _segments(text.splitlines())
+    """One seed text -> {"text_lines": [...], "tables": [...]}, every cell as printed."""
     tables: list[dict[str, object]] = []
-    texts_since: list[str] = []  # text lines since the last run
-    text_lines: list[str] = []
-    for kind, _no, payload in segs:
+    texts_since: list[str] = []  # text lines since the last table run
+    text_lines: list[str] = []  # every text line outside tables, in order
+    for kind, payload in _segments(text.splitlines()):
         if kind == "text":
-            texts_since.append(payload)  # type: ignore[arg-type]
-            text_lines.append(payload)  # type: ignore[arg-type]
+            line: str = payload  # type: ignore[assignment]
+            text_lines.append(line)
+            if tables and all(_NOTE.match(t) for t in texts_since) and _NOTE.match(line):
+                tables[-1]["post_lines"].append(line)  # type: ignore[union-attr]
+            texts_since.append(line)
             continue
         rows: list[list[str]] = payload  # type: ignore[assignment]
         window = texts_since[-TITLE_LOOKBACK:]
         title_at = next((i for i in range(len(window) - 1, -1, -1) if names_table(window[i])), None)
         if title_at is None and tables:
-            # No title since the last table: the same table continues (next page, or a cell's
-            # text spilled out of the grid). A repeated header is the page header: drop it.
-            prev = tables[-1]
-            header = prev["header"]
-            if header and rows[: len(header)] == [r[: len(rows[0])] for r in header][: len(rows)]:
-                rows = rows[len(header):]
-            elif header and [c for c in rows[0] if c] == [c for c in header[0] if c]:
-                rows = rows[len(header):]
-            prev["rows"].extend(rows)  # type: ignore[union-attr]
-            prev["post_lines"] = []
+            _continue_table(tables[-1], rows)
         else:
             title = window[title_at] if title_at is not None else ""
             before = window[:title_at] if title_at is not None else []
             label = next((t for t in reversed(before) if _LABEL.match(t)), "")
-            pre = window[title_at + 1:] if title_at is not None else []
+            pre = [t for t in window[title_at + 1:]] if title_at is not None else []
             title, pre, rows = _lift_leading(rows, title, pre)
             header, body = _split_header(rows)
             tables.append({"title": title, "label": label, "pre_lines": pre,
                            "header": header, "rows": body, "post_lines": []})
         texts_since = []
-        # Notes printed right under a table (说明：本表无相关数据。) belong to it.
-        _attach_notes(segs, tables)
     for t in tables:
-        width = max((len(r) for r in t["header"] + t["rows"]), default=0)  # type: ignore[operator]
+        grid = t["header"] + t["rows"]  # type: ignore[operator]
+        width = max((len(r) for r in grid), default=0)
         t["header"], t["rows"] = _pad(t["header"], width), _pad(t["rows"], width)  # type: ignore[arg-type]
     return {"text_lines": text_lines, "tables": tables}
 
 
-def _attach_notes(segs: list[tuple[str, int, object]], tables: list[dict[str, object]]) -> None:
-    """Placeholder kept out of the loop: notes are attached in a second pass (see attach_notes)."""
+def _continue_table(table: dict[str, object], rows: list[list[str]]) -> None:
+    """No title since the last table: the same table goes on (next page, or a cell's text
+    spilled out of the grid). A repeated header row starts a new page: drop it."""
+    header: list[list[str]] = table["header"]  # type: ignore[assignment]
+    if header and rows and _nonempty(rows[0]) == _nonempty(header[0]):
+        n = 0
+        while n < len(header) and n < len(rows) and _nonempty(rows[n]) == _nonempty(header[n]):
+            n += 1
+        rows = rows[n:]
+    table["rows"].extend(rows)  # type: ignore[union-attr]
 
 
-def attach_notes(text: str, tables: list[dict[str, object]]) -> None:
-    """Give each table the 说明/注/备注 lines that directly follow it in the text."""
-    segs = _segments(text.splitlines())
-    table_no = -1
-    prev_kind = ""
-    for kind, _no, payload in segs:
-        if kind == "run":
-            if prev_kind != "run":
-                table_no += 1 if not _continues(segs, _no) else 0
-            prev_kind = "run"
-            continue
-        prev_kind = "text"
+def _nonempty(row: list[str]) -> list[str]:
+    return [c for c in row if c]
+
+
+def _cover_and_narrative(text_lines: list[str]) -> tuple[list[str], list[str]]:
+    """Cover = the first lines, up to the table of contents or the first heading; narrative =
+    the next lines, enough for a realistic first pages."""
+    cover: list[str] = []
+    for line in text_lines:
+        if len(cover) >= COVER_MAX or line.replace(" ", "") == "目录" or (
+                cover and re.match(r"^(第[一二三四]部分|[一二三四五六七八九十]+、)", line)):
+            break
+        cover.append(line)
+    return cover, text_lines[len(cover): len(cover) + NARRATIVE_LINES]
+
+
+def transcribe_seed(path: Path) -> dict[str, object]:
+    """A seed file -> its fixture: metadata, cover, narrative and tables."""
+    seed_id = path.name[:3]
+    text = path.read_text(encoding="utf-8")
+    result = transcribe_text(text)
+    cover, narrative = _cover_and_narrative(result["text_lines"])  # type: ignore[arg-type]
+    return {"seed_id": seed_id, "source": path.name, **SEED_META[seed_id],
+            "cover_lines": cover, "narrative": narrative, "tables": result["tables"]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 2:
+        print("usage: python -m archive.demo.transcribe SEEDS_DIR OUT_DIR", file=sys.stderr)
+        return 2
+    src, out = Path(args[0]), Path(args[1])
+    out.mkdir(parents=True, exist_ok=True)
+    for path in sorted(src.glob("[0-9][0-9][0-9]_*.txt")):
+        fixture = transcribe_seed(path)
+        target = out / f"{fixture['seed_id']}.json"
+        target.write_text(json.dumps(fixture, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        print(f"{target}: {len(fixture['tables'])} tables")  # type: ignore[arg-type]
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
