@@ -153,9 +153,9 @@ def transcribe_text(text: str) -> dict[str, object]:
             _continue_table(tables[-1], rows)
         else:
             title = window[title_at] if title_at is not None else ""
-            before = window[:title_at] if title_at is not None else []
-            label = next((t for t in reversed(before) if _LABEL.match(t)), "")
-            pre = [t for t in window[title_at + 1:]] if title_at is not None else []
+            near = window[title_at - 1:] if title_at else window
+            label = next((t for t in reversed(near) if _LABEL.match(t)), "")
+            pre = [t for t in window[title_at + 1:] if not _LABEL.match(t)] if title_at is not None else []
             title, pre, rows = _lift_leading(rows, title, pre)
             header, body = _split_header(rows)
             tables.append({"title": title, "label": label, "pre_lines": pre,
