@@ -15,6 +15,8 @@ import re
 import sys
 from pathlib import Path
 
+from archive.demo.fixtures import is_amount
+
 # Document-level facts from the seed README table (region codes: GB/T 2260).
 SEED_META: dict[str, dict[str, object]] = {
     "000": {"body": "四川省安全科学技术研究院", "scope": "unit", "level": "province",
@@ -39,7 +41,6 @@ TITLE_LOOKBACK = 8  # non-empty lines searched above a table for its title
 COVER_MAX = 4
 
 _TAG = re.compile(r"</?(?:b|p|br|strong)\s*/?>", re.I)
-_AMOUNT = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+)$")
 _UNIT_LINE = re.compile(r"^[（(]?\s*(?:金额单位|计量单位|编制单位|编制部门|填报单位|预算单位|单位|部门|注)\s*[:：]")
 _LABEL = re.compile(r"^表\s*[0-9一二三四五六七八九十]+(?:\s*-\s*\d+)?\s*[:：]?$")
 _NOTE = re.compile(r"^[（(]?\s*(?:说明|注|备注)\s*[:：]")
@@ -48,19 +49,15 @@ _TOTAL = {"合计", "总计"}
 
 def strip_cell(text: str) -> str:
     """A cell as printed: only the converter's HTML tags go."""
-    return _TAG.sub("", text).strip()
+    return _TAG.sub("", text).replace("\xa0", " ").strip()
 
 
 def strip_line(text: str) -> str:
     """A text line as printed: drop the converter's markdown and HTML markup."""
-    text = _TAG.sub("", text).replace("**", "")
+    text = _TAG.sub("", text).replace("**", "").replace("\xa0", " ")
     text = re.sub(r"^\s*#+\s*", "", text)
     text = re.sub(r"^\s*-\s+", "", text)
     return text.strip()
-
-
-def is_amount(text: str) -> bool:
-    return bool(_AMOUNT.match(text))
 
 
 def names_table(line: str) -> bool:
@@ -88,7 +85,8 @@ def _segments(lines: list[str]) -> list[tuple[str, object]]:
     return out
 
 
-def _lift_leading(rows: list[list[str]], title: str, pre: list[str]) -> tuple[str, list[str], list[list[str]]]:
+def _lift_leading(rows: list[list[str]], title: str,
+                  pre: list[str]) -> tuple[str, list[str], list[list[str]]]:
     """Rows at the top of a run that are really the title or unit lines (some layouts print them
     inside the table's text run) move out of the grid."""
     pre = list(pre)
@@ -100,7 +98,7 @@ def _lift_leading(rows: list[list[str]], title: str, pre: list[str]) -> tuple[st
         for c in cells:
             if _UNIT_LINE.match(c):
                 kinds.append("unit")
-            elif names_table(c) and not is_amount(c):
+            elif names_table(c):
                 kinds.append("title")
             elif len(cells) == 1 and re.match(r"^[（(].*[)）]$", c):
                 kinds.append("unit")
