@@ -22,23 +22,24 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
+from functools import cached_property
 from hashlib import sha256
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Iterable, Sequence
-from urllib.parse import urlsplit
 
 from archive.demo.documents import DemoDocument
 
 PER_PAGE = 5
 ROBOTS_TXT = "User-agent: *\nDisallow: /trs/private/\n"
 TRS_COLUMN = "/trs/czt/bmys/"
-TRS_PRIVATE_ARTICLE = "/trs/private/202403/t20240301_100001.html"
+TRS_PRIVATE_LINK = "../../private/202403/t20240301_100001.html"  # from the column: robots.txt says no
 LIST_NEWS = "/list/news"
 # Crawling this machine needs no politeness delay: the registry says so, per portal, so a crawl
 # of the demo takes seconds while real portals keep the polite defaults of crawler/settings.py.
@@ -71,7 +72,7 @@ class Resource:
     content_type: str
     last_modified: datetime
 
-    @property
+    @cached_property
     def etag(self) -> str:
         return '"' + sha256(self.body).hexdigest()[:16] + '"'
 
@@ -119,6 +120,11 @@ def _inline_or_attachment(doc: DemoDocument, link: str) -> str:
     return ""
 
 
+def _attachment(doc: DemoDocument) -> Resource:
+    content_type = CONTENT_TYPES.get(_extension(doc.filename), "application/octet-stream")
+    return Resource(doc.data, content_type, _day(doc.publish_date))
+
+
 def _trs_site(documents: list[DemoDocument]) -> dict[str, Resource]:
     site: dict[str, Resource] = {}
     entries = []
@@ -152,9 +158,7 @@ def _trs_site(documents: list[DemoDocument]) -> dict[str, Resource]:
                 pass
         site[f"{TRS_COLUMN}{folder}/{name}"] = page
         if doc.filename:
-            site[f"{TRS_COLUMN}{folder}/{doc.filename}"] = Resource(
-                doc.data, CONTENT_TYPES.get(_extension(doc.filename), "application/octet-stream"),
-                last_modified)
+            site[f"{TRS_COLUMN}{folder}/{doc.filename}"] = _attachment(doc)
     pages = _pages(entries)
     for n, page_entries in enumerate(pages):
         items = "".join(
@@ -162,8 +166,8 @@ def _trs_site(documents: list[DemoDocument]) -> dict[str, Resource]:
             f'{html.escape(doc.title)}</a><span class="date">{doc.publish_date}</span></li>\n'
             for href, doc in page_entries)
         if n == 0:
-            items += (f'<li><a href="../../private/202403/{TRS_PRIVATE_ARTICLE.rsplit("/", 1)[1]}">'
-                      "内部资料：2024年部门预算编制说明（内部）</a><span class=\"date\">2024-03-01</span></li>\n")
+            items += (f'<li><a href="{TRS_PRIVATE_LINK}">内部资料：2024年部门预算编制说明（内部）'
+                      '</a><span class="date">2024-03-01</span></li>\n')
         body = (f'<div class="list"><h2>部门预算</h2>\n<ul>\n{items}</ul>\n'
                 f'<div class="page"><script type="text/javascript">'
                 f'createPageHTML({len(pages)}, {n}, "index", "html");</script></div></div>')
@@ -189,13 +193,10 @@ def _list_site(documents: list[DemoDocument], mirror_url: str | None) -> dict[st
                 f'<div class="source">发布日期：{doc.publish_date}　来源：重庆市财政局</div>\n'
                 f'<div class="text"><p>现将{title}予以公开。</p></div>\n'
                 f'<div class="attach">{_inline_or_attachment(doc, link)}</div></div>')
-        last_modified = _day(doc.publish_date)
         site[href] = Resource(_page(f"{doc.title}-重庆市财政局", body).encode(), HTML_UTF8,
-                              last_modified)
+                              _day(doc.publish_date))
         if doc.filename:
-            site[path] = Resource(
-                doc.data, CONTENT_TYPES.get(_extension(doc.filename), "application/octet-stream"),
-                last_modified)
+            site[path] = _attachment(doc)
     pages = _pages(entries)
     for n, page_entries in enumerate(pages, start=1):
         items = "".join(
@@ -275,7 +276,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Last-Modified", format_datetime(resource.last_modified, usegmt=True))
         # Logged before the answer leaves: the client cannot send its next request before
         # `ended`, so overlapping intervals in the log are truly concurrent requests.
-        portal._log(LoggedRequest(self.command, self.path, dict(self.headers.items()), started,
+        portal.log_request(LoggedRequest(self.command, self.path, dict(self.headers.items()), started,
                                   time.monotonic(), status, self.server.server_address[0]))
         self.end_headers()
         if send_body:
@@ -320,7 +321,7 @@ class DemoPortal:
         with self._lock:
             return list(self._requests)
 
-    def _log(self, record: LoggedRequest) -> None:
+    def log_request(self, record: LoggedRequest) -> None:
         with self._lock:
             self._requests.append(record)
 
@@ -353,8 +354,11 @@ class DemoPortal:
                 for key, s in SITES.items() if key in listed]
 
     def write_registry(self, path: Path | str) -> Path:
+        """Write the registry under a temporary name, then rename: readers never see half."""
         path = Path(path)
-        path.write_text(registry_toml(self.registry_entries()), encoding="utf-8")
+        partial = path.with_name(path.name + ".partial")
+        partial.write_text(registry_toml(self.registry_entries()), encoding="utf-8")
+        os.replace(partial, path)
         return path
 
 
