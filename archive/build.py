@@ -197,18 +197,23 @@ def _arrow(name: str, rows: Iterable[dict[str, Any]]) -> pa.Table:
 
 def write_partitioned(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table,
                       target: Path) -> None:
-    """One corpus table as hive-partitioned, zstd Parquet, sorted for the common filters."""
+    """One corpus table as hive-partitioned, zstd Parquet, sorted for the common filters.
+
+    The partition columns are also written inside the files, so readers that ignore folder
+    names (Hugging Face `datasets`, a single file handed to a colleague) still see them.
+    """
     out = target / name
     if table.num_rows == 0:
         # Keep the table queryable with its columns: one empty file in the unknown partition.
         empty = out / f"province_code={UNKNOWN_PROVINCE}" / "fiscal_year=0"
         empty.mkdir(parents=True)
-        pq.write_table(table.drop_columns([p for p, _ in PARTITIONS]), empty / "empty.parquet")
+        pq.write_table(table, empty / "empty.parquet")
         return
     con.register("staged", table)
     con.execute(
         f"COPY (SELECT * FROM staged ORDER BY {SORT_KEYS[name]}) TO '{out}' "
-        "(FORMAT parquet, PARTITION_BY (province_code, fiscal_year), COMPRESSION zstd)")
+        "(FORMAT parquet, PARTITION_BY (province_code, fiscal_year), COMPRESSION zstd, "
+        "WRITE_PARTITION_COLUMNS true)")
     con.unregister("staged")
 
 

@@ -61,6 +61,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="json: one object per line")
     p.add_argument("sql")
 
+    p = sub.add_parser("release", help="freeze the current build into releases/VERSION")
+    p.add_argument("version", help="e.g. 2024.1 or v1.0.0")
+    _data_dir_option(p)
+    p.add_argument("--portals", type=Path, default=None,
+                   help="the registry the crawl used (copied into the release)")
+
+    p = sub.add_parser("verify", help="recompute every hash of a release; exit 1 on a mismatch")
+    p.add_argument("release_dir", type=Path)
+
     p = sub.add_parser("parse-file", help="parse one file, no data directory needed")
     p.add_argument("path", type=Path)
     p.add_argument("--json", action="store_true", help="print one JSON object (the default)")
@@ -169,9 +178,35 @@ def cmd_demo(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def cmd_release(args: argparse.Namespace, console: Console) -> int:
+    from archive.query import CorpusNotBuilt
+    from archive.release import InvalidVersion, ReleaseError, release_corpus
+
+    try:
+        path = release_corpus(_data_dir(args), args.version, registry=args.portals)
+    except InvalidVersion as exc:
+        raise UsageError(str(exc)) from exc
+    except (ReleaseError, CorpusNotBuilt) as exc:
+        console.print(f"[red]error:[/] {exc}")
+        return 1
+    console.print(f"released {path}")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace, console: Console) -> int:
+    from archive.verify import verify_release
+
+    report = verify_release(args.release_dir)
+    for problem in report.problems:
+        console.print(f"[red]✗[/] {problem}")
+    console.print(f"{'ok' if report.ok else 'FAILED'}: {report.files_checked} files checked")
+    return 0 if report.ok else 1
+
+
 COMMANDS = {
     "demo": cmd_demo, "demo-portal": cmd_demo_portal, "crawl": cmd_crawl, "parse": cmd_parse,
     "build": cmd_build, "query": cmd_query, "parse-file": cmd_parse_file,
+    "release": cmd_release, "verify": cmd_verify,
 }
 
 if __name__ == "__main__":

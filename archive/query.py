@@ -66,5 +66,15 @@ def to_rich_table(columns: list[str], rows: list[tuple[Any, ...]], title: str | 
         numeric = any(isinstance(r[i], (int, float, Decimal)) for r in rows[:50])
         table.add_column(col, justify="right" if numeric else "left", overflow="fold")
     for row in rows:
-        table.add_row(*("" if v is None else str(_plain(v)) for v in row))
+        table.add_row(*("" if v is None else _display(v) for v in row))
     return table
+
+
+def _display(value: Any) -> str:
+    """For people: 6775.000000 reads as 6775.00; every significant digit is still shown."""
+    if isinstance(value, Decimal):
+        shown = value.normalize()
+        if shown.as_tuple().exponent > -2:
+            shown = value.quantize(Decimal("0.01"))
+        return format(shown, "f")
+    return str(_plain(value))

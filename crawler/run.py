@@ -3,7 +3,7 @@
 Twisted's reactor cannot be restarted in one process, and callers (the CLI, the tests, a
 scheduler) crawl many times, so `run_crawl` starts `python -m crawler.run …` and reads back what
 that run wrote to the fetch catalog. The child prints one progress line per fetch on stdout, and
-a last `crawl-stats {json}` line; Scrapy's own log goes to stderr.
+a last `crawl-stats {json}` line; Scrapy's own log goes to `<data_dir>/logs/crawl-<run_id>.log`.
 
 Portals whose first start URL is on the same host are crawled one after another, so that host
 never sees more than CONCURRENT_REQUESTS_PER_DOMAIN connections, even from several portals (a
@@ -90,7 +90,11 @@ def run_crawl(portals_file: Path, data_dir: Path, portal_ids: list[str] | None =
     env = dict(os.environ, PYTHONUNBUFFERED="1",
                PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])))
     stats: dict[str, int] = {}
-    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, encoding="utf-8", env=env) as child:
+    log_path = Path(data_dir) / "logs" / f"crawl-{run_id}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "wb") as log, subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=log, text=True, encoding="utf-8",
+            env=env) as child:
         assert child.stdout is not None
         for line in child.stdout:
             if line.startswith(STATS_PREFIX):
@@ -99,7 +103,7 @@ def run_crawl(portals_file: Path, data_dir: Path, portal_ids: list[str] | None =
                 progress(line.rstrip("\n"))
     if child.returncode != 0:
         raise CrawlFailed(f"crawl process exited with status {child.returncode} "
-                          "(Scrapy's log is on stderr)")
+                          f"(Scrapy's log: {log_path})")
     return summarize(data_dir, run_id, stats.get("requests", 0))
 
 
