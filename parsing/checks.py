@@ -227,7 +227,9 @@ def parents_equal_children(table_no: int, items: list[LineItem]) -> list[Check]:
                     failed = parent.code
             if evaluated:
                 name = "class_equals_sum_of_items" if level == 1 else "item_equals_sum_of_subitems"
-                scope = f"table {table_no} {measure}" + (f" first mismatch {failed}" if failed else "")
+                scope = f"table {table_no} {measure}"
+                if failed:
+                    scope += f" first mismatch {failed}"
                 checks.append(Check(name, scope, expected, actual, failed is None))
     return checks
 

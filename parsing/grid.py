@@ -63,7 +63,6 @@ class FoundTable:
     bbox: BBox
     col_edges: list[float]  # x positions of the column boundaries
     caption: list[str]  # text lines between the previous table (or page top) and this one
-    notes: list[str] = field(default_factory=list)  # full-width rows under the body ("注：…")
     last_page: int = 0  # where a table stitched over pages ends (0: on `page`)
     flags: list[str] = field(default_factory=list)
 

@@ -138,29 +138,30 @@ class RowLabel:
 
 
 def row_labels(table: TypedTable, group: ColumnGroup) -> list[RowLabel]:
-    """Labels of the body rows, in order. Blank 类/款 continue the row above; in multi-unit
-    tables a row with a unit code and no classification code opens that unit's rows, and a
-    单位代码 column that holds the full economic code (30101 under 301 01) is read as the code."""
+    """Labels of the body rows, in order. Blank 类/款 continue the row above. In multi-unit
+    tables a row without a classification code names the unit whose coded rows follow (with
+    its unit code, or with the unit code printed on those rows); a 单位代码 column that holds
+    the full economic code (30101 under 301 01) is read as the code."""
     labels = []
     previous: str | None = None
-    unit: tuple[str | None, str | None] = (None, None)
+    unit: tuple[str | None, str | None] = (None, None)  # (unit code, unit name) of the block
     for row in table.grid.printed()[table.header_rows:]:
         code, name = row_code_and_name(row, group, previous)
         raw_unit = compact(row[group.unit_code]) if group.unit_code is not None else ""
-        unit_code = None
         if raw_unit and is_code(raw_unit) and (code is None or raw_unit.startswith(code)):
-            code = raw_unit
+            code, raw_unit = raw_unit, ""
+        unit_code = raw_unit if raw_unit[:1].isdigit() else None
+        if code is None and not (name and _TOTAL_NAME.search(compact(name))):
+            unit = (unit_code, name)  # a unit's heading row (or a subtotal): opens a block
+        elif code and unit_code is None:
             unit_code = unit[0]
-        elif raw_unit and raw_unit[0].isdigit():
-            unit_code = raw_unit
-            if code is None:
-                unit = (raw_unit, name)
-        elif code:
-            unit_code = unit[0]
+        if code is None:
+            unit_name = name if unit_code else None
+        else:
+            unit_name = unit[1] if unit_code and unit[0] in (None, unit_code) else None
         if code:
             previous = code
-        labels.append(RowLabel(code, name, unit_code,
-                               unit[1] if unit_code and unit_code == unit[0] else None))
+        labels.append(RowLabel(code, name, unit_code, unit_name))
     return labels
 
 

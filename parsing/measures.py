@@ -89,7 +89,8 @@ def header_path(headings: list[str]) -> list[str]:
     path: list[str] = []
     for heading in headings:
         text = squash(heading)
-        if text and not _NOISE.match(compact(text)) and (not path or compact(path[-1]) != compact(text)):
+        repeat = bool(path) and compact(path[-1]) == compact(text)
+        if text and not _NOISE.match(compact(text)) and not repeat:
             path.append(text)
     return path
 

@@ -118,11 +118,14 @@ def _document_unit(found: list[FoundTable]) -> str | None:
 
 def _fill_document(document: dict[str, Any], meta: DocumentMetadata, items: list[LineItem],
                    checks: list[Check]) -> None:
-    for field in ("title", "department", "doc_kind", "fiscal_year", "scope", "unit_code",
-                  "province_code", "province", "region_code"):
+    for field in ("title", "department", "doc_kind", "fiscal_year", "scope", "unit_code"):
         document[field] = getattr(meta, field)
-    if document["region_code"]:
-        document["admin_level"] = admin_level(document["region_code"])
+    if meta.region:
+        document.update(region_code=meta.region.region_code,
+                        province_code=meta.region.region_code[:2],
+                        province=meta.region.province, prefecture=meta.region.prefecture,
+                        county=meta.region.county,
+                        admin_level=admin_level(meta.region.region_code))
     if not document["unit_code"]:
         codes = {i.unit_code for i in items if i.table_type in _UNIT_CODE_TABLES and i.unit_code}
         if len(codes) == 1:

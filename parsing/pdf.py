@@ -89,10 +89,11 @@ def read_page(page: Any, number: int) -> tuple[list[FoundTable], list[TextLine],
                    if previous_bottom <= ln.top and ln.bottom <= top + 1
                    and not _PAGE_NUMBER.match(ln.text)]
         grid, col_edges = grid_from_cells(table.cells, chars, number)
-        grid, inner_caption, notes = split_spanning_rows(grid)
-        tables.append(FoundTable(grid, number, table.bbox, col_edges, caption + inner_caption,
-                                 notes))
+        grid, inner_caption = split_spanning_rows(grid)
         previous_bottom = table.bbox[3]
+        if grid.n_rows == 0:
+            continue  # a frame around text lines: its rows are unruled (a later, text-based step)
+        tables.append(FoundTable(grid, number, table.bbox, col_edges, caption + inner_caption))
     return tables, text_lines, len(chars)
 
 
@@ -158,12 +159,12 @@ def grid_from_cells(cells: list[BBox], chars: list[dict], page: int) -> tuple[Gr
     return Grid(n_rows, n_cols, grid_cells), xs
 
 
-def split_spanning_rows(grid: Grid) -> tuple[Grid, list[str], list[str]]:
+def split_spanning_rows(grid: Grid) -> tuple[Grid, list[str]]:
     """Leading rows of one full-width cell (or starting with a label such as 部门：) are the
-    caption drawn inside the ruling (title, unit, 部门), trailing ones are notes; both leave
-    the grid."""
+    caption drawn inside the ruling (title, unit, 部门); trailing ones are notes ("注：…"), not
+    body rows. Both leave the grid; the caption is returned."""
     if grid.n_cols < 3:
-        return grid, [], []
+        return grid, []
 
     def full_width_text(row: int) -> str | None:
         cells = [c for c in grid.row_cells(row) if c.text or c.col_span > 1]
@@ -187,10 +188,8 @@ def split_spanning_rows(grid: Grid) -> tuple[Grid, list[str], list[str]]:
             break
         notes_rows.append(row)
     if not caption_rows and not notes_rows:
-        return grid, [], []
+        return grid, []
     printed = grid.printed()
     caption = [ln for r in caption_rows for ln in "\n".join(printed[r]).splitlines() if ln.strip()]
-    notes = [ln for r in sorted(notes_rows) for ln in "\n".join(printed[r]).splitlines()
-             if ln.strip()]
-    return without_rows(grid, set(caption_rows) | set(notes_rows)), caption, notes
+    return without_rows(grid, set(caption_rows) | set(notes_rows)), caption
 

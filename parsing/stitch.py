@@ -64,4 +64,4 @@ def append_piece(table: FoundTable, piece: FoundTable) -> FoundTable:
     skip = repeated_header_rows(table, piece)
     flags = table.flags if "stitched" in table.flags else [*table.flags, "stitched"]
     return replace(table, grid=stack(table.grid, piece.grid, skip), last_page=piece.page,
-                   notes=table.notes + piece.notes, flags=flags)
+                   flags=flags)

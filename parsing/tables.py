@@ -95,11 +95,10 @@ def choose_title(caption: list[str]) -> str | None:
         if not line or is_label_line(line) or _TABLE_NUMBER.match(compact(line)):
             continue
         candidate = line
-        if i > 0 and table_type(line) == "other" and len(compact(line)) <= 8 and not is_label_line(caption[i - 1]) \
-                and not _TABLE_NUMBER.match(compact(caption[i - 1])):
-            joined = caption[i - 1].strip() + line
-            if table_type(joined) != "other" or table_type(line) == "other":
-                candidate = joined
+        previous = caption[i - 1] if i > 0 else ""
+        if previous and table_type(line) == "other" and len(compact(line)) <= 8 \
+                and not is_label_line(previous) and not _TABLE_NUMBER.match(compact(previous)):
+            candidate = previous.strip() + line
         if table_type(candidate) != "other":
             return clean_title(candidate)
         if fallback is None and re.search(r"表\s*(?:[(（][^)）]*[)）])?$", compact(candidate)):
@@ -110,10 +109,6 @@ def choose_title(caption: list[str]) -> str | None:
 def clean_title(line: str) -> str:
     """The title without its numbering ("一、", "公开 01 表：") and surrounding spaces."""
     return _NUMBERING.sub("", line.strip()).strip()
-
-
-def has_title(caption: list[str]) -> bool:
-    return choose_title(caption) is not None
 
 
 def caption_unit(caption: list[str], grid: Grid) -> str | None:

@@ -49,7 +49,8 @@ def test_three_public_total_is_its_parts() -> None:
              _item("three_public", 1, "合计", "vehicle_operation", "5.00"),
              _item("three_public", 1, "合计", "reception", "0.30")]
     assert {c.name: c.passed for c in run_checks(items)} == {
-        "three_public_total_equals_parts": True, "vehicle_total_equals_purchase_plus_operation": True}
+        "three_public_total_equals_parts": True,
+        "vehicle_total_equals_purchase_plus_operation": True}
 
 
 def test_a_check_that_cannot_be_evaluated_is_not_emitted() -> None:
