@@ -242,11 +242,13 @@ TABLES: dict[str, Table] = {
     "line_items": Table(
         "The main fact table, long format: one row per printed amount of a table body (a body "
         "row × an amount column). A blank cell is no row; a printed 0 is a row.",
-        ("doc_id", "table_no", "row_no", "measure_raw"),
+        ("doc_id", "table_no", "row_no", "col"),
         {
             "doc_id": _DOC_ID,
             "table_no": _TABLE_NO,
             "row_no": Column("Body row within the table, 1-based (header rows not counted)."),
+            "col": Column("Grid column of the printed amount, 0-based as in `cells.col`; with "
+                          "`row_no` it tells apart two amounts under the same header."),
             "table_type": Column("Type of the table the amount is printed in.",
                                  vocabulary="table_type"),
             "classification": Column("Which classification `code` belongs to.",

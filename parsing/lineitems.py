@@ -35,6 +35,7 @@ _TWO_SIDED = {"income_expenditure_summary", "fiscal_summary"}
 class LineItem:
     table_no: int
     row_no: int
+    col: int  # the amount's grid column (0-based, as cells.col): with row_no, the row's key
     table_type: str
     classification: str
     code: str | None
@@ -196,7 +197,7 @@ def extract_line_items(table: TypedTable) -> tuple[list[LineItem], bool]:
                     continue
                 cell = origin[(r, c)]
                 items.append(LineItem(
-                    table_no=table.table_no, row_no=r - table.header_rows + 1,
+                    table_no=table.table_no, row_no=r - table.header_rows + 1, col=c,
                     table_type=table.table_type, classification=kind, code=label.code,
                     code_level=code_level(label.code), name=label.name,
                     unit_code=label.unit_code, unit_name=label.unit_name,

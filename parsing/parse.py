@@ -156,7 +156,7 @@ def _cell_row(doc_id: str, table_no: int, cell: Cell) -> dict[str, Any]:
 
 def _item_row(doc_id: str, i: LineItem) -> dict[str, Any]:
     return {
-        "doc_id": doc_id, "table_no": i.table_no, "row_no": i.row_no,
+        "doc_id": doc_id, "table_no": i.table_no, "row_no": i.row_no, "col": i.col,
         "table_type": i.table_type, "classification": i.classification, "code": i.code,
         "code_level": i.code_level, "name": i.name, "unit_code": i.unit_code,
         "unit_name": i.unit_name, "measure": i.measure, "measure_raw": i.measure_raw,

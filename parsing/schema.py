@@ -19,7 +19,7 @@ TABLE_FIELDS = [
 ]
 CELL_FIELDS = ["doc_id", "table_no", "row", "col", "text", "page", "bbox"]
 LINE_ITEM_FIELDS = [
-    "doc_id", "table_no", "row_no", "table_type", "classification", "code", "code_level", "name",
+    "doc_id", "table_no", "row_no", "col", "table_type", "classification", "code", "code_level", "name",
     "unit_code", "unit_name", "measure", "measure_raw", "amount", "amount_raw", "page", "bbox",
 ]
 CHECK_FIELDS = ["doc_id", "name", "scope", "expected", "actual", "passed"]

@@ -11,7 +11,7 @@ from parsing.lineitems import LineItem
 def _item(table_type: str, row: int, name: str, measure: str, amount: str, code: str | None = None,
           x: float = 0.0) -> LineItem:
     level = {3: 1, 5: 2, 7: 3}.get(len(code)) if code else None
-    return LineItem(1, row, table_type, "none", code, level, name, None, None, measure, measure,
+    return LineItem(1, row, 0, table_type, "none", code, level, name, None, None, measure, measure,
                     Decimal(amount), amount, 1, (x, 0.0, x + 1, 1.0))
 
 

@@ -37,7 +37,7 @@ def parse_result(sha: str, region_code: str, year: int, department: str,
     items = []
     for row_no in row_numbers:
         item = {name: None for name in LINE_ITEM_FIELDS}
-        item.update(doc_id=sha, table_no=1, row_no=row_no, table_type="expenditure_summary",
+        item.update(doc_id=sha, table_no=1, row_no=row_no, col=2, table_type="expenditure_summary",
                     classification="functional", code="2080505", code_level=3,
                     name="机关事业单位基本养老保险缴费支出", measure="total", measure_raw="合计",
                     amount="938.9913", amount_raw="9,389,913.00", page=3,
@@ -201,7 +201,7 @@ def test_amounts_are_numbers_noted_as_exact_decimals_with_a_fiscal_column_type(
     amount = next(f for f in line_items["schema"]["fields"] if f["name"] == "amount")
     assert amount["type"] == "number" and amount["columnType"] == "value"
     assert "DECIMAL(20,6)" in amount["description"]
-    assert line_items["schema"]["primaryKey"] == ["doc_id", "table_no", "row_no", "measure_raw"]
+    assert line_items["schema"]["primaryKey"] == ["doc_id", "table_no", "row_no", "col"]
 
 
 def test_a_primary_key_the_data_breaks_is_not_declared(tmp_path: Path) -> None:
