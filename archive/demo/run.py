@@ -44,7 +44,8 @@ def run_demo(data_dir: Path, console: Console, workers: int | None = None) -> No
         portal.write_registry(registry)
         console.print(f"demo portal serving {len(documents)} publications at {portal.base_url}")
         console.print("crawling with Scrapy …")
-        summary = run_crawl(registry, data_dir, progress=lambda line: console.print(f"  {line}"))
+        summary = run_crawl(registry, data_dir, progress=lambda line: console.print(
+            f"  {line}", soft_wrap=True, markup=False, highlight=False))
         console.print(f"crawl finished: {summary}")
     parse_with_progress(data_dir, workers, console)
     with console.status("building the Parquet corpus"):
