@@ -14,6 +14,7 @@ from typing import Any, Callable, Mapping
 from urllib.parse import urlsplit
 
 from crawler.spiders import SPIDERS  # the families are the spiders that exist
+from parsing.regions import PROVINCES
 
 REQUIRED_KEYS = ("id", "name", "region_code", "family", "start_urls", "allowed_domains")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -68,6 +69,9 @@ def _check_entry(entry: Any, families: Mapping[str, Mapping[str, Callable[[Any],
     if not isinstance(region_code, str) or not re.fullmatch(r"\d{6}", region_code):
         problems.append(f"region_code {region_code!r} must be a quoted 6-digit GB/T 2260 code, "
                         'e.g. "510000"')
+    elif region_code[:2] not in PROVINCES:
+        problems.append(f"region_code {region_code!r} starts with no province's code "
+                        f"({region_code[:2]} is not one of 11 … 65)")
     readers = families.get(family) if isinstance(family, str) else None
     if readers is None:
         problems.append(f"family {family!r} is not one of {', '.join(sorted(families))}")
@@ -139,6 +143,16 @@ def load_registry(path: Path | str) -> list[Portal]:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise RegistryError(f"{path}: not valid TOML: {exc}") from exc
     return parse_registry(data, str(path))
+
+
+def check_registry(path: Path | str) -> list[str]:
+    """Every problem in a registry file, one sentence each; empty when it is usable
+    (`budget-corpus portals check FILE`)."""
+    try:
+        load_registry(path)
+    except RegistryError as exc:
+        return str(exc).splitlines()
+    return []
 
 
 def select_portals(portals: list[Portal], ids: list[str] | None) -> list[Portal]:

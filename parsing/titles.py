@@ -45,11 +45,26 @@ def classify_title(text: str | None) -> TitleInfo:
 
 
 def doc_kind(text: str | None) -> str:
-    """final_accounts (决算) or budget (预算), whichever is named first; else other."""
+    """final_accounts (决算) or budget (预算), whichever is named first; else other.
+
+    A one-line title that is a notice *about* budgets ("关于做好2025年预算编制工作的通知") is
+    other, unless it says it discloses one ("关于公开2024年部门预算的通知").
+    """
+    if _is_notice(text):
+        return "other"
     found = _KIND.search(squash(text).replace("预决算", ""))
     if not found:
         return "other"
     return "final_accounts" if found.group(0) == "决算" else "budget"
+
+
+_NOTICE = re.compile(r"通知|通报|意见|办法|规定|规程|编制工作|培训|会议|征求|招标|采购意向")
+
+
+def _is_notice(text: str | None) -> bool:
+    title = squash(text)
+    return (bool(title) and "\n" not in title.strip() and len(title) <= 80
+            and bool(_NOTICE.search(title)) and "公开" not in title)
 
 
 def fiscal_year(text: str | None) -> int | None:

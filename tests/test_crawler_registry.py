@@ -49,8 +49,8 @@ def test_a_missing_key_is_named(tmp_path: Path) -> None:
 
 
 def test_an_unknown_family_lists_the_known_ones(tmp_path: Path) -> None:
-    message = _error(tmp_path, GOOD.replace('family = "trs"', 'family = "hanweb"'))
-    assert "family 'hanweb' is not one of listing, trs" in message
+    message = _error(tmp_path, GOOD.replace('family = "trs"', 'family = "dede"'))
+    assert "family 'dede' is not one of generic, gkmlpt, hanweb, listing, trs" in message
 
 
 @pytest.mark.parametrize("code", ['"51000"', '"5100000"', "510000", '"51000a"'])

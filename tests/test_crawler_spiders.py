@@ -9,7 +9,9 @@ from crawler.items import FetchedFile, Provenance
 from crawler.registry import Portal
 from crawler.spiders import SPIDERS
 from crawler.spiders.base import Link, article_date, article_title, is_attachment
-from crawler.spiders.listing import ListingSpider
+from crawler.spiders.generic import GenericSpider
+from crawler.spiders.gkmlpt import GkmlptSpider
+from crawler.spiders.hanweb import HanwebSpider
 from crawler.spiders.trs import TrsSpider
 
 
@@ -19,6 +21,10 @@ def _page(url: str, html: str, encoding: str = "utf-8") -> HtmlResponse:
 
 def _spider(cls, url: str):
     return cls(portal=Portal("p", "甲", "510000", cls.family, (url,), ("gov.cn",)))
+
+
+def _articles(spider, page: HtmlResponse) -> list[Link]:
+    return [link for link in spider.listing_links(page) if spider.is_article(link)]
 
 
 def test_trs_paging_comes_from_create_page_html() -> None:
@@ -33,7 +39,7 @@ def test_trs_articles_are_dated_t_links_relative_to_the_column() -> None:
     url = "http://czt.sc.gov.cn/bmys/index.html"
     page = _page(url, '<ul><li><a href="./202403/t20240315_534977.html">甲2024年部门预算</a>'
                       '<span>2024-03-15</span></li><li><a href="../about.html">关于我们</a></li></ul>')
-    assert list(_spider(TrsSpider, url).article_links(page)) == [
+    assert _articles(_spider(TrsSpider, url), page) == [
         Link("http://czt.sc.gov.cn/bmys/202403/t20240315_534977.html", "甲2024年部门预算",
              "2024-03-15")]
 
@@ -42,14 +48,14 @@ def test_listing_follows_next_page_and_numbered_page_links() -> None:
     url = "http://cz.cq.gov.cn/news?page=1"
     page = _page(url, '<a href="/news?page=2">2</a> <a href="/more/list_2.html">下一页</a>'
                       '<a href="/other?page=3">3</a> <a href="/news/1.html">重庆市甲局2024年预算</a>')
-    assert list(_spider(ListingSpider, url).next_pages(page)) == [
+    assert list(_spider(GenericSpider, url).next_pages(page)) == [
         "http://cz.cq.gov.cn/news?page=2", "http://cz.cq.gov.cn/more/list_2.html"]
 
 
 def test_listing_articles_need_a_title_not_a_pager_number() -> None:
     url = "http://cz.cq.gov.cn/news?page=1"
     page = _page(url, '<a href="/list_2.html">2</a><a href="/article/12.html">重庆市甲局2024年预算</a>')
-    assert [link.url for link in _spider(ListingSpider, url).article_links(page)] == [
+    assert [link.url for link in _articles(_spider(GenericSpider, url), page)] == [
         "http://cz.cq.gov.cn/article/12.html"]
 
 
@@ -80,7 +86,7 @@ def test_a_page_declared_gb2312_is_decoded() -> None:
 
 
 def test_a_budget_file_linked_straight_from_the_listing_is_kept() -> None:
-    spider = _spider(ListingSpider, "http://x.gov.cn/news")
+    spider = _spider(GenericSpider, "http://x.gov.cn/news")
     listed = Provenance("p", "510000", "http://x.gov.cn/news", "甲局2024年部门预算", None, "2024-03-01")
     url = "http://x.gov.cn/a/1.html"
     (item,) = spider.parse_article(Response(url, body=b"%PDF-1.4", request=Request(url)), listed)
@@ -91,4 +97,5 @@ def test_a_budget_file_linked_straight_from_the_listing_is_kept() -> None:
 
 
 def test_each_family_name_maps_to_its_spider() -> None:
-    assert SPIDERS == {"trs": TrsSpider, "listing": ListingSpider}
+    assert SPIDERS == {"trs": TrsSpider, "hanweb": HanwebSpider, "gkmlpt": GkmlptSpider,
+                       "generic": GenericSpider, "listing": GenericSpider}

@@ -63,3 +63,11 @@ def test_classify_title_returns_everything_at_once() -> None:
                                         ("部门收支总表", False)])
 def test_caption_labels_are_told_from_titles(line: str, label: bool) -> None:
     assert is_label_line(line) is label
+
+
+def test_a_notice_about_budget_preparation_is_not_a_budget() -> None:
+    assert classify_title("关于做好2025年预算编制工作的通知").doc_kind == "other"
+
+
+def test_a_notice_that_discloses_a_budget_is_a_budget() -> None:
+    assert classify_title("关于公开2024年部门预算的通知").doc_kind == "budget"
