@@ -3,7 +3,8 @@
 A downloader middleware (one concern, one component, as Scrapy's own): for requests marked
 `meta["conditional"]`, it adds If-None-Match / If-Modified-Since from the fetch catalog's last
 `ok` fetch of the same URL, and puts that row's sha256 in `meta["previous_sha256"]`, so a 304
-still points at the stored object. Listing and article pages are always fetched in full: their
+still points at the stored object — only while that object is in the raw store: one that went
+missing is fetched in full again. Listing and article pages are always fetched in full: their
 links are what leads to new files.
 """
 
@@ -17,6 +18,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from archive.catalog import read_catalog
+from archive.store import RawStore
 
 
 def last_ok_fetches(data_dir: Path | str, portal_id: str) -> dict[str, dict[str, Any]]:
@@ -36,6 +38,7 @@ class ConditionalRequestMiddleware:
             raise NotConfigured("ARCHIVE_DATA_DIR is not set")
         self.crawler = crawler
         self.data_dir = data_dir
+        self.store = RawStore(data_dir)
         self.previous: dict[str, dict[str, Any]] = {}
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
 
@@ -48,7 +51,7 @@ class ConditionalRequestMiddleware:
 
     def process_request(self, request: Request) -> None:
         row = self.previous.get(request.url) if request.meta.get("conditional") else None
-        if row is None:
+        if row is None or not self.store.has(row["sha256"]):
             return
         request.meta["previous_sha256"] = row["sha256"]
         if row.get("etag"):

@@ -3,32 +3,60 @@
 What a file is comes from its bytes (parsing.sniff), never from its name or Content-Type: an
 HTML error page served as `….pdf` with status 200 is recorded as `not_a_document` (or
 `challenged`, when it is a firewall's) and not stored.
+
+Crash safety, in the order things are written for one document: its WARC record (by the
+downloader middleware), its raw object (atomic rename), the WARC file synced to disk, then its
+catalog row (fsynced). A process killed anywhere in between leaves either a complete row whose
+locator and object exist, or an object without a row; the next crawl of the portal re-links such
+objects from the killed process's WARC file (`relink_interrupted`), and a torn last catalog line
+is skipped by every reader. That order holds per item; the disk work of several items runs in
+worker threads at once, so their fsyncs overlap instead of holding up the crawl.
 """
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import json
 import logging
-from dataclasses import asdict
+import os
+import threading
+from dataclasses import asdict, fields
 from datetime import datetime, timezone
+from hashlib import sha256
+from pathlib import Path
 from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from archive.catalog import CatalogWriter
+from archive.catalog import CatalogWriter, read_catalog
 from archive.store import RawStore
 from crawler.failures import challenge
-from crawler.items import FetchedFile, FetchError
+from crawler.items import FetchedFile, FetchError, Provenance
+from crawler.warc import (
+    StoredRecord, WarcLocator, index_warc, iter_records, read_record, stale_warcs, warc_dir)
 from parsing.sniff import detect_type
 
 # What the archive keeps as a document (zip and rar are kept whole; members come later).
 DOCUMENT_TYPES = frozenset({"pdf", "doc", "xls", "ole", "docx", "xlsx", "zip", "rar", "7z"})
+PROVENANCE_FIELDS = [f.name for f in fields(Provenance)]
 
 progress = logging.getLogger("crawler.progress")
 
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def sync_warc(data_dir: Path | str, locator: WarcLocator) -> None:
+    """Make a WARC record durable before a catalog row points at it (any descriptor of a file
+    flushes the file's pages)."""
+    fd = os.open(warc_dir(data_dir) / locator.file, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 class ArchivePipeline:
@@ -48,23 +76,37 @@ class ArchivePipeline:
 
     def open_spider(self) -> None:
         self.catalog = CatalogWriter(self.data_dir, self.run_id)
+        self.catalog_lock = threading.Lock()
+        portal = getattr(self.crawler.spider, "portal", None)
+        if portal is not None:
+            for row in relink_interrupted(self.data_dir, portal.id, self.store):
+                self.counted(self.catalog.append(row))
 
     def close_spider(self) -> None:
         self.catalog.close()
 
-    def process_item(self, item: Any) -> Any:
+    async def process_item(self, item: Any) -> Any:
+        if isinstance(item, (FetchedFile, FetchError)):
+            self.counted(await asyncio.to_thread(self.archive, item))
+        return item
+
+    def archive(self, item: FetchedFile | FetchError) -> dict[str, Any]:
+        """Store the item's bytes and catalogue it, in the crash-safe order; return its row."""
         if isinstance(item, FetchedFile):
             row = self.fetched_row(item)
-        elif isinstance(item, FetchError):
+        else:
             row = {"url": item.url, "status": item.status, "fetch_status": item.fetch_status,
                    "status_reason": item.reason}
-        else:
-            return item
+        if item.warc is not None:
+            sync_warc(self.data_dir, item.warc)
+            row.update(item.warc.as_row())
         row.update(asdict(item.provenance), fetched_at=_now())
-        self.catalog.append(row)
+        with self.catalog_lock:
+            return self.catalog.append(row)
+
+    def counted(self, row: dict[str, Any]) -> None:
         self.crawler.stats.inc_value(f"archive/fetch_status/{row['fetch_status']}")
         progress.info("%-14s %s", row["fetch_status"], row["url"])
-        return item
 
     def fetched_row(self, item: FetchedFile) -> dict[str, Any]:
         headers = {k.lower(): v for k, v in item.headers.items()}
@@ -85,3 +127,82 @@ class ArchivePipeline:
             return row | {"fetch_status": "not_a_document",
                           "status_reason": f"expected a document, the bytes are {detected}"}
         return row | {"fetch_status": "ok", "sha256": self.store.put(item.body)}
+
+
+# -- after a crash -----------------------------------------------------------------------------
+
+
+def _warc_portal(data_dir: Path | str, file: str) -> str | None:
+    """The portal a WARC file belongs to, from its warcinfo record."""
+    for _, record in iter_records(data_dir, file, payload=True):
+        if record.rec_type != "warcinfo":
+            return None
+        info = record.payload.decode("utf-8", "replace")
+        for line in info.splitlines():
+            name, _, value = line.partition(":")
+            if name.strip() == "portal-id":
+                return value.strip()
+        return None
+    return None
+
+
+def _payload_sha256(data_dir: Path | str, locator: WarcLocator, record: StoredRecord) -> str:
+    """The raw store's name for a response's payload: its digest, unless it was content-encoded."""
+    digest = record.warc_headers.get("WARC-Payload-Digest", "")
+    encoded = any(k.lower() == "content-encoding" for k in record.http_headers)
+    if digest.startswith("sha256:") and not encoded:
+        return base64.b32decode(digest[7:]).hex()
+    return sha256(read_record(data_dir, locator).payload).hexdigest()
+
+
+def _fetched_at(warc_date: str) -> str:
+    moment = datetime.strptime(warc_date[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc)
+    return moment.isoformat(timespec="seconds")
+
+
+def relink_interrupted(data_dir: Path | str, portal_id: str, store: RawStore) -> list[dict[str, Any]]:
+    """Catalog rows for the raw objects a killed crawl of this portal stored but never catalogued.
+
+    A killed writer leaves its WARC file unindexed; for each such file of the portal, every 200
+    response whose payload is in the raw store and in no catalog row gets its row back, with
+    the provenance its request record carries (WARC-JSON-Metadata). The file is indexed after,
+    which marks it done.
+    """
+    mine = [path for path in stale_warcs(data_dir) if _warc_portal(data_dir, path.name) == portal_id]
+    if not mine:
+        return []
+    known = {row["sha256"] for row in read_catalog(data_dir) if row.get("sha256")}
+    rows: list[dict[str, Any]] = []
+    for path in mine:
+        responses: list[tuple[WarcLocator, StoredRecord, str]] = []
+        requests: dict[str, dict[str, Any]] = {}  # response record id -> its request's metadata
+        for locator, record in iter_records(data_dir, path.name):
+            if record.rec_type == "request" and "WARC-JSON-Metadata" in record.warc_headers:
+                requests[record.warc_headers.get("WARC-Concurrent-To", "")] = json.loads(
+                    record.warc_headers["WARC-JSON-Metadata"])
+            elif record.rec_type == "response" and record.status == 200:
+                digest = _payload_sha256(data_dir, locator, record)
+                if digest not in known and store.has(digest):
+                    responses.append((locator, record, digest))
+                    known.add(digest)
+        for locator, record, digest in responses:
+            metadata = requests.get(record.warc_headers["WARC-Record-ID"], {})
+            rows.append(_relinked_row(data_dir, locator, record, digest,
+                                      {"portal_id": portal_id, **metadata}))
+        index_warc(path)
+    return rows
+
+
+def _relinked_row(data_dir: Path | str, locator: WarcLocator, record: StoredRecord, digest: str,
+                  metadata: dict[str, Any]) -> dict[str, Any]:
+    headers = {k.lower(): v for k, v in record.http_headers.items()}
+    data = RawStore(data_dir).get(digest)
+    target = record.warc_headers["WARC-Target-URI"]
+    row = {name: metadata.get(name) for name in PROVENANCE_FIELDS}
+    return row | locator.as_row() | {
+        "url": metadata.get("url") or target, "final_url": target, "status": record.status,
+        "fetch_status": "ok", "status_reason": f"re-linked from {locator.file} after an interrupted crawl",
+        "content_type": headers.get("content-type"), "detected_type": detect_type(data),
+        "bytes": len(data), "sha256": digest, "etag": headers.get("etag"),
+        "last_modified": headers.get("last-modified"),
+        "fetched_at": _fetched_at(record.warc_headers["WARC-Date"])}

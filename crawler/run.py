@@ -13,6 +13,7 @@ province-wide platform is often many registry entries); different hosts are craw
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import asyncio
 import json
 import logging
@@ -34,6 +35,7 @@ from scrapy.utils.log import configure_logging
 from scrapy.utils.reactor import install_reactor
 
 from archive.catalog import read_catalog
+from crawler.report import PortalReport, write_run_report
 from crawler.registry import Portal, load_registry, select_portals
 from crawler.spiders import SPIDERS
 
@@ -59,6 +61,7 @@ class CrawlSummary:
     by_status: dict[str, int] = field(default_factory=dict)  # fetch_status -> rows
     documents: int = 0  # distinct documents fetched ok
     new_documents: int = 0  # of which no earlier run had stored
+    reports: tuple[PortalReport, ...] = ()  # per portal: new, changed, unchanged, gone, errors
 
     def __str__(self) -> str:
         statuses = ", ".join(f"{k} {v}" for k, v in sorted(self.by_status.items()))
@@ -92,19 +95,23 @@ def run_crawl(portals_file: Path, data_dir: Path, portal_ids: list[str] | None =
     stats: dict[str, int] = {}
     log_path = Path(data_dir) / "logs" / f"crawl-{run_id}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "wb") as log, subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=log, text=True, encoding="utf-8",
-            env=env) as child:
-        assert child.stdout is not None
-        for line in child.stdout:
-            if line.startswith(STATS_PREFIX):
-                stats = json.loads(line[len(STATS_PREFIX):])
-            elif progress is not None:
-                progress(line.rstrip("\n"))
+    try:
+        with open(log_path, "wb") as log, subprocess.Popen(
+                command, stdout=subprocess.PIPE, stderr=log, text=True, encoding="utf-8",
+                env=env) as child:
+            assert child.stdout is not None
+            for line in child.stdout:
+                if line.startswith(STATS_PREFIX):
+                    stats = json.loads(line[len(STATS_PREFIX):])
+                elif progress is not None:
+                    progress(line.rstrip("\n"))
+    finally:
+        reports = tuple(write_run_report(data_dir, run_id))  # a failed run is reported too
     if child.returncode != 0:
         raise CrawlFailed(f"crawl process exited with status {child.returncode} "
                           f"(Scrapy's log: {log_path})")
-    return summarize(data_dir, run_id, stats.get("requests", 0))
+    return dataclasses.replace(summarize(data_dir, run_id, stats.get("requests", 0)),
+                               reports=reports)
 
 
 def summarize(data_dir: Path, run_id: str, requests: int) -> CrawlSummary:

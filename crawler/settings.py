@@ -14,6 +14,14 @@ CRAWL_CONTACT = os.environ.get("BUDGET_CORPUS_CONTACT", "no contact configured")
 USER_AGENT = (f"budget-corpus/0.1 (research archive of public budget disclosures; "
               f"contact: {CRAWL_CONTACT})")
 
+# Only content codings the WARC readers can undo at replay (warcio: gzip, deflate, br — not
+# zstd, which Scrapy would otherwise offer); Chinese first, as the portals' readers ask.
+DEFAULT_REQUEST_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5",
+    "Accept-Encoding": "gzip, deflate, br",
+}
+
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16  # across hosts: several portals crawl at once
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
@@ -34,8 +42,23 @@ TELNETCONSOLE_ENABLED = False  # no control consoles listening on this machine
 REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "INFO"
 
-DOWNLOADER_MIDDLEWARES = {"crawler.conditional.ConditionalRequestMiddleware": 560}
+# Order matters (crawler/middlewares.py): on the way back a response meets the highest number
+# first, so the WARC recorder (950) sees it as received, before Scrapy's decompression (590),
+# redirects (600) and retries (550); the challenge check (650) stops a WZWSREL redirect before
+# RedirectMiddleware follows it; charset repair (585) reads the decompressed page.
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.conditional.ConditionalRequestMiddleware": 560,
+    "crawler.middlewares.PageCharsetMiddleware": 585,
+    "crawler.middlewares.ChallengeRedirectMiddleware": 650,
+    "crawler.middlewares.WarcRecorderMiddleware": 950,
+}
+SPIDER_MIDDLEWARES = {
+    "crawler.middlewares.ChallengeMiddleware": 45,  # before HttpErrorMiddleware (50)
+    "crawler.middlewares.WarcLocatorMiddleware": 960,
+}
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
+EXTENSIONS = {"crawler.report.PortalStatsExtension": 500}
+WARC_ENABLED = True  # request/response records of every exchange in <data_dir>/warc/
 
 # Set by crawler.run for each crawl: where the archive is, and which run this is.
 ARCHIVE_DATA_DIR = None

@@ -182,3 +182,12 @@ def test_the_summary_counts_what_the_catalog_holds(crawl) -> None:
 def test_progress_is_one_line_per_fetch(crawl) -> None:
     assert len(crawl["lines"]) == crawl["first"].fetches
     assert any(line.startswith("ok") and line.endswith(".pdf") for line in crawl["lines"])
+
+
+def test_run_crawl_reports_new_then_unchanged_documents_per_portal(crawl) -> None:
+    first = {r.portal_id: r for r in crawl["first"].reports}
+    second = {r.portal_id: r for r in crawl["second"].reports}
+    assert first.keys() == second.keys() and first
+    assert sum(len(r.new) for r in first.values()) == crawl["first"].documents
+    assert all(not r.new and not r.changed and not r.gone for r in second.values())
+    assert sum(len(r.unchanged) for r in second.values()) == crawl["first"].documents
