@@ -24,7 +24,7 @@ _TOTAL_ROW = re.compile(r"^(?:合计|总计)$")
 _SUMMARY_TYPES = ("income_expenditure_summary", "fiscal_summary")
 _SPENDING_TYPES = ("expenditure_summary", "general_budget", "gov_fund", "state_capital")
 _CODED_TYPES = ("expenditure_summary", "income_summary", "general_budget", "gov_fund",
-                "state_capital", "general_budget_basic")
+                "state_capital", "general_budget_basic", "operating_costs")
 _TOTALS = ("total", "final")
 
 
@@ -61,43 +61,100 @@ def run_checks(items: list[LineItem]) -> list[Check]:
     return checks + same_total_across_tables(items)
 
 
-# (name, (table type, row names, measures) stating a total, the same total stated elsewhere).
+# (name, (table types, row names, measures) stating a total, the same total stated elsewhere).
 # Not 本年收入合计 ↔ 收入总表: some layouts count 上年结转 in the 收入总表 合计, some do not.
 _SHARED_TOTALS = [
     ("expenditure_total_matches_expenditure_summary",
-     ("income_expenditure_summary", ("本年支出合计",), _TOTALS),
-     ("expenditure_summary", ("合计", "总计"), _TOTALS)),
+     (("income_expenditure_summary",), ("本年支出合计",), _TOTALS),
+     (("expenditure_summary",), ("合计", "总计"), _TOTALS)),
     ("general_budget_matches_fiscal_summary",
-     ("fiscal_summary", ("本年支出合计",), ("general_budget",)),
-     ("general_budget", ("合计", "总计"), _TOTALS)),
+     (("fiscal_summary",), ("本年支出合计",), ("general_budget",)),
+     (("general_budget",), ("合计", "总计"), _TOTALS)),
     ("basic_matches_general_budget_basic",
-     ("general_budget", ("合计", "总计"), ("basic",)),
-     ("general_budget_basic", ("合计", "总计"), _TOTALS)),
+     (("general_budget",), ("合计", "总计"), ("basic",)),
+     (("general_budget_basic",), ("合计", "总计"), _TOTALS)),
+]
+_PERSONNEL = (("general_budget_basic", "fiscal_by_economic"), ("人员经费合计", "人员经费"), _TOTALS)
+_PUBLIC_USE = (("general_budget_basic", "fiscal_by_economic"), ("公用经费合计", "公用经费"), _TOTALS)
+# (name, table stating each 类 of spending, measures there, the table restating them)
+_CLASS_PAIRS = [
+    ("classes_match_expenditure_summary", "income_expenditure_summary", _TOTALS,
+     "expenditure_summary"),
+    ("classes_match_general_budget", "fiscal_summary", ("general_budget", "total", "final"),
+     "general_budget"),
 ]
 
 
-def _stated(items: list[LineItem], table_type: str, names: tuple[str, ...],
-            measures: tuple[str, ...]) -> LineItem | None:
-    """The first item of the first table of that type whose row name is one of `names`."""
-    tables = sorted({i.table_no for i in items if i.table_type == table_type})
-    if not tables:
-        return None
-    for measure in measures:
-        for item in items:
-            if item.table_no == tables[0] and item.measure == measure and item.name \
-                    and re.sub(r"^[一二三四五六七八九十]+、", "", compact(item.name)) in names:
-                return item
+def bare_name(name: str | None) -> str:
+    """A row name without its numbering ("八、") and spaces: how two tables are compared."""
+    return re.sub(r"^[一二三四五六七八九十]+、", "", compact(name))
+
+
+def stated(items: list[LineItem], table_types: tuple[str, ...], names: tuple[str, ...],
+           measures: tuple[str, ...]) -> LineItem | None:
+    """The figure the first table of the first of `table_types` present states in a row named
+    one of `names` (earlier names, then earlier measures, then leftmost columns first)."""
+    for table_type in table_types:
+        numbers = sorted({i.table_no for i in items if i.table_type == table_type})
+        if not numbers:
+            continue
+        found = [i for i in items if i.table_no == numbers[0] and i.measure in measures
+                 and bare_name(i.name) in names]
+        if found:
+            return min(found, key=lambda i: (names.index(bare_name(i.name)),
+                                             measures.index(i.measure or ""), i.col, i.row_no))
     return None
 
 
 def same_total_across_tables(items: list[LineItem]) -> list[Check]:
-    """The same total in every table that states it (收支总表 ↔ 支出总表, 收入总表, …)."""
+    """The same total in every table that states it (收支总表 ↔ 支出总表, 收入总表, …); the
+    基本支出 of the 一般公共预算支出表 = 人员经费合计 + 公用经费合计 of the 基本支出表."""
     checks = []
     for name, first, second in _SHARED_TOTALS:
-        a, b = _stated(items, *first), _stated(items, *second)
+        a, b = stated(items, *first), stated(items, *second)
         if a is not None and b is not None:
             checks.append(compare(name, f"table {a.table_no} / table {b.table_no}", a.amount,
                                   [b.amount]))
+    basic = stated(items, ("general_budget",), ("合计", "总计"), ("basic",))
+    personnel, public_use = stated(items, *_PERSONNEL), stated(items, *_PUBLIC_USE)
+    if basic and personnel and public_use:
+        checks.append(compare("basic_matches_personnel_plus_public_use",
+                              f"table {basic.table_no} / table {personnel.table_no}",
+                              basic.amount, [personnel.amount, public_use.amount]))
+    return checks + classes_match_across_tables(items)
+
+
+def classes_match_across_tables(items: list[LineItem]) -> list[Check]:
+    """Each 类 of spending a summary table lists (八、社会保障和就业支出 326.71) equals that
+    类 in the table that details it (208 社会保障和就业支出 326.72, within rounding): one check
+    per pair of tables, naming the first class that disagrees."""
+    checks = []
+    for name, summary_type, measures, detail_type in _CLASS_PAIRS:
+        summary = [i for i in items if i.table_type == summary_type
+                   and i.classification == "functional" and i.measure in measures]
+        detail = {}
+        for item in items:
+            if item.table_type == detail_type and item.code_level == 1 and item.measure in _TOTALS:
+                detail.setdefault(bare_name(item.name), item)
+        if not summary or not detail:
+            continue
+        seen: set[str] = set()
+        expected = actual = Decimal(0)
+        failed = None
+        for measure in measures:
+            for item in summary:
+                key = bare_name(item.name)
+                if item.measure != measure or key in seen or key not in detail:
+                    continue
+                seen.add(key)
+                expected += item.amount
+                actual += detail[key].amount
+                if not adds_up(item.amount, [detail[key].amount]) and failed is None:
+                    failed = key
+        if seen:
+            scope = f"table {summary[0].table_no} / table {next(iter(detail.values())).table_no}"
+            checks.append(Check(name, scope + (f" first mismatch {failed}" if failed else ""),
+                                expected, actual, failed is None))
     return checks
 
 
@@ -138,15 +195,15 @@ def _side_by_side_totals(items: list[LineItem]) -> tuple[LineItem | None, LineIt
         if item.name and _TOTAL_ROW.match(compact(item.name)) and item.measure in _TOTALS:
             rows[item.row_no].append(item)
     for row_no in sorted(rows, reverse=True):
-        sides = sorted(rows[row_no], key=lambda i: i.bbox[0])
+        sides = sorted(rows[row_no], key=lambda i: i.col)
         if len(sides) >= 2:
             return sides[0], sides[-1]
     return None, None
 
 
 def total_equals_basic_plus_project(table_no: int, items: list[LineItem]) -> list[Check]:
-    """合计 = 基本支出 + 项目支出 + the other spending columns (上缴上级, 对附属单位补助, and
-    columns without a measure such as 单位预留机动经费) on every row that prints a total;
+    """合计 = 基本支出 + 项目支出 + the other spending columns (上缴上级, 对附属单位补助,
+    单位预留机动经费, and columns without a measure) on every row that prints a total;
     and 基本支出 = 人员经费 + 公用经费 where all three are printed."""
     checks = []
     measures = {i.measure for i in items}
@@ -161,8 +218,8 @@ def total_equals_basic_plus_project(table_no: int, items: list[LineItem]) -> lis
         if total is None:
             continue
         basic = ["basic"] if "basic" in measures else ["personnel", "public_use"]
-        parts = [row[m].amount for m in [*basic, "project", "upper_remit", "unit_subsidy"]
-                 if m in row] + unnamed[row_no]
+        spending = [*basic, "project", "upper_remit", "unit_subsidy", "contingency"]
+        parts = [row[m].amount for m in spending if m in row] + unnamed[row_no]
         if parts:
             checks.append(compare("total_equals_basic_plus_project",
                                   f"table {table_no} row {row_no}", total.amount, parts))

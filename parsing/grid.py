@@ -17,11 +17,16 @@ BBox = tuple[float, float, float, float]  # x0, top, x1, bottom (points, top-lef
 class Cell:
     row: int
     col: int
-    text: str
+    text: str  # as read: look-alike glyphs normalised (chars.normalise_glyphs)
     page: int  # 1-based
     bbox: BBox
     row_span: int = 1
     col_span: int = 1
+    raw: str | None = None  # as printed, where that differs from `text`
+
+    def __post_init__(self) -> None:
+        if self.raw is None or self.raw == self.text:
+            object.__setattr__(self, "raw", self.text)
 
 
 @dataclass
@@ -84,3 +89,45 @@ def without_rows(grid: Grid, rows: set[int]) -> Grid:
         if covered:
             cells.append(replace(cell, row=new_index[covered[0]], row_span=len(covered)))
     return Grid(len(keep), grid.n_cols, cells)
+
+
+def bounds(cells: list[Cell]) -> BBox:
+    """The box around the given cells."""
+    return (min(c.bbox[0] for c in cells), min(c.bbox[1] for c in cells),
+            max(c.bbox[2] for c in cells), max(c.bbox[3] for c in cells))
+
+
+def rows_slice(grid: Grid, start: int, stop: int) -> Grid:
+    """Rows start..stop-1 as a grid of their own (spans cut at the slice)."""
+    return without_rows(grid, set(range(start)) | set(range(stop, grid.n_rows)))
+
+
+def compact_columns(grid: Grid, col_edges: list[float]) -> tuple[Grid, list[float]]:
+    """Column boundaries that no cell starts or ends at (inside merged cells on every row)
+    removed: what is left of a wider ruling after rows were split off."""
+    used = sorted({0, grid.n_cols} | {c.col for c in grid.cells}
+                  | {c.col + c.col_span for c in grid.cells})
+    if len(used) == grid.n_cols + 1:
+        return grid, col_edges
+    index = {old: new for new, old in enumerate(used)}
+    cells = [replace(c, col=index[c.col], col_span=index[c.col + c.col_span] - index[c.col])
+             for c in grid.cells]
+    return Grid(grid.n_rows, len(used) - 1, cells), [col_edges[i] for i in used]
+
+
+def regrid_columns(grid: Grid, col_edges: list[float], new_edges: list[float],
+                   shift: float = 0.0) -> Grid:
+    """The grid on other column boundaries (`new_edges`; this grid's own moved by `shift`):
+    each cell spans the new columns between the boundaries nearest its own."""
+    def nearest(x: float) -> int:
+        return min(range(len(new_edges)), key=lambda i: abs(new_edges[i] - x))
+
+    cells = []
+    for cell in grid.cells:
+        c0 = nearest(col_edges[cell.col] + shift)
+        c1 = nearest(col_edges[cell.col + cell.col_span] + shift)
+        if c1 > c0:
+            cells.append(replace(cell, col=c0, col_span=c1 - c0))
+        elif cell.text:
+            cells.append(replace(cell, col=min(c0, len(new_edges) - 2), col_span=1))
+    return Grid(grid.n_rows, len(new_edges) - 1, cells)

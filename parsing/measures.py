@@ -21,7 +21,10 @@ MEASURE_RULES: list[tuple[str, tuple[str, ...]]] = [
     ("budget_adjusted", ("调整预算",)),
     ("budget_adjusted", ("全年预算",)),
     ("final", ("决算",)),
-    # 三公
+    # 三公, and what tables print next to it
+    ("operating_costs", ("机关运行经费",)),
+    ("meeting", ("会议费",)),
+    ("training", ("培训费",)),
     ("overseas_travel", ("出国",)),
     ("vehicle_total", ("购置及运行",)),
     ("vehicle_purchase", ("车购置",)),
@@ -37,6 +40,7 @@ MEASURE_RULES: list[tuple[str, tuple[str, ...]]] = [
     ("subordinate_remit", ("附属单位上缴",)),
     ("superior_subsidy", ("上级补助",)),
     ("carryover", ("上年结转",)),
+    ("carryover", ("年初结转",)),
     ("carry_forward", ("结转下年",)),
     ("carry_forward", ("年末结转",)),
     ("current_year", ("当年财政拨款",)),
@@ -45,12 +49,14 @@ MEASURE_RULES: list[tuple[str, tuple[str, ...]]] = [
     ("general_budget", ("一般公共预算",)),
     ("gov_fund", ("政府性基金",)),
     ("state_capital", ("国有资本",)),
+    ("fiscal_appropriation", ("财政拨款",)),  # 财政拨款收入: the three funds together
     ("fiscal_special", ("财政专户",)),
     ("fiscal_special", ("教育收费",)),
     ("operating", ("经营收入",)),
     ("business", ("事业收入",)),
     ("other_income", ("其他收入",)),
     ("other_income", ("其他资金",)),
+    ("contingency", ("机动经费",)),
     # totals
     ("total", ("合计",)),
     ("total", ("总计",)),
@@ -62,12 +68,14 @@ MEASURE_RULES: list[tuple[str, tuple[str, ...]]] = [
 GENERIC = {"total"}
 THREE_PUBLIC = {"total", "overseas_travel", "vehicle_total", "vehicle_purchase",
                 "vehicle_operation", "reception", "budget_initial", "budget_adjusted", "final",
-                "execution_rate"}
+                "execution_rate", "operating_costs", "meeting", "training"}
 # per table type: measures a heading may name that only restate the table's own subject
 _TABLE_SUBJECT = {
     "gov_fund": {"gov_fund"}, "gov_fund_three_public": {"gov_fund"},
     "general_budget": {"general_budget"}, "general_budget_basic": {"general_budget", "basic"},
     "general_budget_project": {"general_budget", "project"}, "state_capital": {"state_capital"},
+    "operating_costs": {"operating_costs", "general_budget"},
+    "fiscal_by_function": {"fiscal_appropriation"}, "fiscal_by_economic": {"fiscal_appropriation"},
 }
 # headings that are never amounts, whatever their cells hold
 NOT_AMOUNT_WORDS = ("权重", "指标值", "序号", "人数", "编号", "代码", "编码", "名称", "分值", "度量单位",
@@ -132,6 +140,8 @@ def path_measure(path: list[str], table_type: str, final_accounts: bool = False)
             generic = measure
             if heading is not path[-1]:
                 return measure  # a total heading above the leaf: the leaf is unknown
+    if generic is None and any(heading_measure(h) in subject for h in path):
+        return "total"  # 基本支出 alone over a 基本支出表's amounts: the table's own total
     return generic
 
 

@@ -20,6 +20,7 @@ COVER_LINES = 12
 _CONTENTS = re.compile(r"^目\s*录$")
 _NON_CITY_PREFECTURES = ("地区", "自治州", "盟")
 _UNIT_CODE = re.compile(r"单位(?:代码|编码)\s*[:：]\s*(\d{3,12})")
+_UNIT_LABEL = re.compile(r"(?:^|\s)单位\s*[:：]\s*(?!(?:百万|千|万|亿)?元)([^\s:：]{4,40})", re.M)
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,8 @@ def document_metadata(pages: list[list[str]], captions: list[str]) -> DocumentMe
         kind = doc_kind(rest)
     year = fiscal_year(cover) or fiscal_year(captions_text) or fiscal_year(rest)
     body = (labelled_department(cover) or title_department(cover)
-            or labelled_department(captions_text) or labelled_department(rest))
+            or labelled_department(captions_text) or labelled_department(rest)
+            or unit_label(captions_text))
     region = resolve_region(body or "") or resolve_region(cover_title(cover) or "")
     body = local_name(body, region)
     unit = _UNIT_CODE.search(squash(cover + "\n" + captions_text))
@@ -79,6 +81,13 @@ def document_metadata(pages: list[list[str]], captions: list[str]) -> DocumentMe
         scope=scope(cover) or scope(captions_text), unit_code=unit.group(1) if unit else None,
         region=region,
     )
+
+
+def unit_label(text: str) -> str | None:
+    """"单位：四川省安全科学技术研究院" over a table (where 单位 is the body, not the amount
+    unit): the last resort of a workbook or a file that has no cover."""
+    found = _UNIT_LABEL.search(text)
+    return found.group(1).strip() if found else None
 
 
 def local_name(body: str | None, region: Region | None) -> str | None:

@@ -1,33 +1,33 @@
-"""PDF pages → ruled tables (as grids, with the text lines around them) and free text lines.
+"""PDF pages → tables (as grids, with the text lines above them) and free text lines.
 
-pdfplumber's `lines` strategy finds the ruled tables every disclosure prints; chars are
-de-duplicated first (Word and WPS exports often draw each glyph twice for bold). Each page is
-closed after use so a 300-page document does not keep every page's objects in memory, and
-no layout analysis (laparams) is requested: it is slow and tables do not need it.
+Every page is first looked at cheaply (`triage`); only pages that may hold a table are read
+by pdfplumber, once, without layout analysis (laparams), each closed after use so a 300-page
+document does not keep every page's objects in memory. A read page becomes a `PageView`: its
+characters de-duplicated (bold drawn twice), its visible rules (both only where they fall on
+the page), both turned upright when the content is drawn sideways. Ruled tables come from the rules (`rulings`), tables without
+vertical rules from the text positions (`unruled`); a ruling that holds a caption, notes or the
+start of the next table is split there.
 """
 
 from __future__ import annotations
 
-import bisect
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pdfplumber
-from pdfplumber.utils import extract_text
+from pdfplumber.utils.text import chars_to_textmap
 
-from parsing.grid import BBox, Cell, FoundTable, Grid, without_rows
+from parsing.chars import dedupe_chars, normalise_glyphs
+from parsing.grid import BBox, FoundTable, Grid, bounds, compact_columns, rows_slice, without_rows
+from parsing.orientation import content_turn, turn_objects, turned_size
+from parsing.rulings import find_ruled_tables, grid_from_cells, ruling_edges
+from parsing.tables import choose_title
 from parsing.titles import is_label_line
+from parsing.triage import PageLook, look_at_pages
+from parsing.unruled import find_text_tables
 
-TABLE_SETTINGS: dict[str, Any] = {
-    "vertical_strategy": "lines",
-    "horizontal_strategy": "lines",
-    "snap_tolerance": 3,
-    "join_tolerance": 3,
-    "intersection_tolerance": 3,
-}
-EDGE_TOLERANCE = 2.0  # points: cell edges closer than this are one grid line
 _PAGE_NUMBER = re.compile(r"^[-—–\s]*(?:第\s*)?\d{1,4}\s*(?:页)?(?:\s*/\s*共?\s*\d+\s*页?)?[-—–\s]*$")
 
 
@@ -45,118 +45,156 @@ class PdfContent:
     tables: list[FoundTable]
     lines: list[TextLine]  # text outside tables, in reading order
     n_chars: int
+    table_pages: list[int] = field(default_factory=list)  # pages read by pdfplumber
 
 
-def read_pdf(data: bytes, max_text_pages: int | None = None) -> PdfContent:
-    """Every page's tables and text lines. Raises whatever pdfplumber raises on a broken file."""
+@dataclass
+class PageView:
+    """What the table finders see of one page: upright chars and visible rules."""
+
+    number: int
+    width: float
+    height: float
+    chars: list[dict]
+    edges: list[dict]
+    rotated: bool  # the page has /Rotate, or its content was drawn sideways and turned
+
+
+def read_pdf(data: bytes, max_text_pages: int | None = None, triage: bool = True) -> PdfContent:
+    """Every page's tables and text lines. Raises whatever pdfium or pdfplumber raise on a
+    broken file. `triage=False` reads every page with pdfplumber (the reference path)."""
+    looks = look_at_pages(data)
+    wanted = [look.number for look in looks if look.maybe_table or (not triage and look.n_chars)]
     tables: list[FoundTable] = []
     lines: list[TextLine] = []
-    n_chars = 0
-    with pdfplumber.open(io.BytesIO(data)) as pdf:
-        n_pages = len(pdf.pages)
-        for number, page in enumerate(pdf.pages, start=1):
-            try:
-                page_tables, page_lines, page_chars = read_page(page, number)
-            finally:
-                page.close()
-            tables.extend(page_tables)
-            n_chars += page_chars
-            if max_text_pages is None or number <= max_text_pages:
-                lines.extend(page_lines)
-    return PdfContent(n_pages, tables, lines, n_chars)
+    read: dict[int, list[TextLine]] = {}
+    if wanted:
+        orphan: list[str] = []  # a title printed under the last table of the page before
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            for number in wanted:
+                page = pdf.pages[number - 1]
+                try:
+                    page_tables, page_lines = read_page(page_view(page, number),
+                                                        looks[number - 1].maybe_table)
+                finally:
+                    page.close()
+                if page_tables and orphan and number - 1 in read \
+                        and choose_title(page_tables[0].caption) is None:
+                    page_tables[0].caption[:0] = orphan
+                orphan = orphan_caption(page_tables, page_lines)
+                tables.extend(page_tables)
+                read[number] = page_lines
+    for look in looks:
+        if max_text_pages is not None and look.number > max_text_pages:
+            break
+        lines.extend(read[look.number] if look.number in read else pdfium_lines(look))
+    return PdfContent(len(looks), tables, lines, sum(look.n_chars for look in looks),
+                      table_pages=wanted)
 
 
-def read_page(page: Any, number: int) -> tuple[list[FoundTable], list[TextLine], int]:
-    """One page: its ruled tables with their captions, and the text lines outside them."""
-    clean = page.dedupe_chars()
-    chars = clean.chars
-    if not chars:
-        return [], [], 0
-    found = [t for t in clean.find_tables(TABLE_SETTINGS) if _is_real_table(t.cells)]
-    found.sort(key=lambda t: (round(t.bbox[1]), t.bbox[0]))
-    bboxes = [t.bbox for t in found]
+def orphan_caption(tables: list[FoundTable], lines: list[TextLine]) -> list[str]:
+    """The lines under a page's last table when they title a table: its table starts on the
+    next page (that page's first table takes them as its caption)."""
+    if not tables:
+        return []
+    below = [ln.text for ln in lines if ln.top >= tables[-1].bbox[3]
+             and not _PAGE_NUMBER.match(ln.text)]
+    return below if choose_title(below) is not None else []
+
+
+def pdfium_lines(look: PageLook) -> list[TextLine]:
+    """A page not read by pdfplumber: pdfium's text lines (positions unknown)."""
+    return [TextLine(normalise_glyphs(line.strip()), 0.0, 0.0, look.number)
+            for line in look.text.split("\n") if line.strip()]
+
+
+def page_view(page: Any, number: int) -> PageView:
+    """A pdfplumber page → its view: chars de-duplicated, rules cleaned, content upright."""
+    objects = page.objects
+    width, height = float(page.width), float(page.height)
+    chars = dedupe_chars([ch for ch in objects.get("char", []) if _on_page(ch, width, height)])
+    edges = [e for e in ruling_edges(objects) if _on_page(e, width, height)]
+    turn = content_turn(chars)
+    if turn:
+        chars, edges = turn_objects(chars, edges, width, height, turn)
+        width, height = turned_size(width, height, turn)
+    return PageView(number, width, height, chars, edges, bool(page.rotation) or bool(turn))
+
+
+def _on_page(obj: dict, width: float, height: float) -> bool:
+    """Drawn where a reader can see it (some exports leave a next page's table below the
+    page's bottom edge, printed on no page)."""
+    return -1 <= (obj["x0"] + obj["x1"]) / 2 <= width + 1 \
+        and -1 <= (obj["top"] + obj["bottom"]) / 2 <= height + 1
+
+
+def read_page(view: PageView, text_tables: bool = True
+              ) -> tuple[list[FoundTable], list[TextLine]]:
+    """One page: its tables with their captions, and the text lines outside them. Tables
+    without rules are looked for only where `text_tables` (the page's text reads like one:
+    triage), so prose is never cut into columns."""
+    if not view.chars:
+        return [], []
+    pieces: list[tuple[Grid, list[float], BBox, list[str], list[str]]] = []
+    for cells in find_ruled_tables(view.edges):
+        grid, col_edges = grid_from_cells(cells, view.chars, view.number)
+        pieces += [(g, e, b, inner, []) for g, e, b, inner in split_ruling(grid, col_edges)]
+    inside = [p[2] for p in pieces]
+    outside = [ch for ch in view.chars if not _inside(ch, inside)]
+    rules = [e for e in view.edges if e["orientation"] == "h"]
+    for grid, col_edges, bbox in find_text_tables(outside, rules, view.number) \
+            if text_tables else []:
+        pieces.append((grid, col_edges, bbox, [], ["unruled"]))
+    pieces.sort(key=lambda p: (round(p[2][1]), p[2][0]))
+    boxes = [p[2] for p in pieces]
+    free = [ch for ch in view.chars if not _inside(ch, boxes)]
     text_lines = [
-        TextLine(line["text"], line["top"], line["bottom"], number)
-        for line in clean.extract_text_lines(strip=True, return_chars=False)
+        TextLine(normalise_glyphs(line["text"]), line["top"], line["bottom"], view.number)
+        for line in (chars_to_textmap(free).extract_text_lines(strip=True, return_chars=False)
+                     if free else [])
         if line["text"].strip()
-        and not any(b[1] - 1 <= (line["top"] + line["bottom"]) / 2 <= b[3] + 1 for b in bboxes)
     ]
     tables = []
     previous_bottom = 0.0
-    for table in found:
-        top = table.bbox[1]
+    for grid, col_edges, bbox, inner_caption, flags in pieces:
         caption = [ln.text for ln in text_lines
-                   if previous_bottom <= ln.top and ln.bottom <= top + 1
+                   if previous_bottom <= ln.top and ln.bottom <= bbox[1] + 1
                    and not _PAGE_NUMBER.match(ln.text)]
-        grid, col_edges = grid_from_cells(table.cells, chars, number)
-        grid, inner_caption = split_spanning_rows(grid)
-        previous_bottom = table.bbox[3]
-        if grid.n_rows == 0:
-            continue  # a frame around text lines: its rows are unruled (a later, text-based step)
-        tables.append(FoundTable(grid, number, table.bbox, col_edges, caption + inner_caption))
-    return tables, text_lines, len(chars)
+        previous_bottom = bbox[3]
+        if view.rotated:
+            flags = [*flags, "rotated"]
+        tables.append(FoundTable(grid, view.number, bbox, col_edges, caption + inner_caption,
+                                 flags=flags))
+    return tables, text_lines
 
 
-def _is_real_table(cells: list[BBox]) -> bool:
-    """At least two rows and two columns: a lone frame or box is not a table."""
-    xs = {round(c[0]) for c in cells}
-    tops = {round(c[1]) for c in cells}
-    return len(xs) >= 2 and len(tops) >= 2
+def _inside(ch: dict, boxes: list[BBox]) -> bool:
+    h = (ch["x0"] + ch["x1"]) / 2
+    v = (ch["top"] + ch["bottom"]) / 2
+    return any(b[0] - 1 <= h <= b[2] + 1 and b[1] - 1 <= v <= b[3] + 1 for b in boxes)
 
 
-def _boundaries(values: list[float]) -> list[float]:
-    """Sorted positions with near-duplicates (within EDGE_TOLERANCE) merged."""
-    merged: list[float] = []
-    for value in sorted(values):
-        if not merged or value - merged[-1] > EDGE_TOLERANCE:
-            merged.append(value)
-    return merged
+def split_ruling(grid: Grid, col_edges: list[float]
+                 ) -> list[tuple[Grid, list[float], BBox, list[str]]]:
+    """One ruling → the tables drawn in it: split before every inner row that titles a table
+    (one ruling drawn round a table's last rows and the next table), each part without the
+    caption rows at its top (returned) and the notes at its bottom."""
+    starts = [0] + [r for r in range(1, grid.n_rows) if _title_row(grid, r)] + [grid.n_rows]
+    parts = []
+    for start, stop in zip(starts, starts[1:]):
+        part, part_edges = compact_columns(rows_slice(grid, start, stop), col_edges)
+        part, caption = split_spanning_rows(part)
+        part, part_edges = compact_columns(part, part_edges)
+        if part.n_rows and part.cells:
+            parts.append((part, part_edges, bounds(part.cells), caption))
+    return parts
 
 
-def _index(edges: list[float], value: float) -> int:
-    """Index of the boundary nearest to `value`."""
-    i = bisect.bisect_left(edges, value)
-    if i == len(edges):
-        return i - 1
-    if i > 0 and value - edges[i - 1] < edges[i] - value:
-        return i - 1
-    return i
-
-
-def grid_from_cells(cells: list[BBox], chars: list[dict], page: int) -> tuple[Grid, list[float]]:
-    """pdfplumber cell boxes → a Grid with spans; each char goes to the cell under its centre."""
-    xs = _boundaries([c[0] for c in cells] + [c[2] for c in cells])
-    ys = _boundaries([c[1] for c in cells] + [c[3] for c in cells])
-    placed = []
-    for box in cells:
-        c0, c1 = _index(xs, box[0]), _index(xs, box[2])
-        r0, r1 = _index(ys, box[1]), _index(ys, box[3])
-        if c1 > c0 and r1 > r0:
-            placed.append((r0, c0, r1 - r0, c1 - c0, box))
-    n_rows, n_cols = len(ys) - 1, len(xs) - 1
-    owner: dict[tuple[int, int], int] = {}
-    for i, (r0, c0, rs, cs, _) in enumerate(placed):
-        for r in range(r0, r0 + rs):
-            for c in range(c0, c0 + cs):
-                owner.setdefault((r, c), i)
-    cell_chars: list[list[dict]] = [[] for _ in placed]
-    x0, top, x1, bottom = xs[0], ys[0], xs[-1], ys[-1]
-    for ch in chars:
-        h = (ch["x0"] + ch["x1"]) / 2
-        v = (ch["top"] + ch["bottom"]) / 2
-        if not (x0 <= h < x1 and top <= v < bottom):
-            continue
-        c = bisect.bisect_right(xs, h) - 1
-        r = bisect.bisect_right(ys, v) - 1
-        i = owner.get((r, c))
-        if i is not None:
-            cell_chars[i].append(ch)
-    grid_cells = [
-        Cell(r0, c0, extract_text(cell_chars[i]).strip() if cell_chars[i] else "", page,
-             tuple(round(v, 2) for v in box), rs, cs)
-        for i, (r0, c0, rs, cs, box) in enumerate(placed)
-    ]
-    return Grid(n_rows, n_cols, grid_cells), xs
+def _title_row(grid: Grid, row: int) -> bool:
+    """A row of one text across (nearly) the whole ruling that names a table."""
+    cells = [c for c in grid.row_cells(row) if c.text]
+    return (len(cells) == 1 and cells[0].col_span >= grid.n_cols - 1
+            and choose_title([cells[0].text]) is not None)
 
 
 def split_spanning_rows(grid: Grid) -> tuple[Grid, list[str]]:
@@ -192,4 +230,3 @@ def split_spanning_rows(grid: Grid) -> tuple[Grid, list[str]]:
     printed = grid.printed()
     caption = [ln for r in caption_rows for ln in "\n".join(printed[r]).splitlines() if ln.strip()]
     return without_rows(grid, set(caption_rows) | set(notes_rows)), caption
-

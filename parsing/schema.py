@@ -23,6 +23,10 @@ LINE_ITEM_FIELDS = [
     "unit_code", "unit_name", "measure", "measure_raw", "amount", "amount_raw", "page", "bbox",
 ]
 CHECK_FIELDS = ["doc_id", "name", "scope", "expected", "actual", "passed"]
+# Figures stated in the narrative (情况说明): `name` from FACT_NAMES, `label` what the figure
+# is about where the name alone does not say (a classification name: 卫生健康支出), `value`
+# exact (amounts in 万元 like line items), `unit` 万元 | 人 | 辆 | %, `sentence` as printed.
+FACT_FIELDS = ["doc_id", "fact_no", "name", "label", "value", "unit", "sentence", "page"]
 
 PARSE_STATUSES = ("ok", "partial", "no_text_layer", "unsupported", "failed")
 DOC_KINDS = ("budget", "final_accounts", "other")
@@ -47,6 +51,10 @@ TABLE_TYPES = (
     "state_capital",  # 国有资本经营预算支出表
     "project_performance",  # 项目绩效目标表
     "overall_performance",  # 整体绩效目标表
+    # beyond DESIGN.md's list: tables several provinces publish as standard
+    "fiscal_by_function",  # 财政拨款支出预算表（功能科目）
+    "operating_costs",  # 一般公共预算机关运行经费支出预算表
+    "procurement",  # 政府采购预算表
     "other",
 )
 
@@ -59,6 +67,33 @@ MEASURES = (
     "overseas_travel", "vehicle_total", "vehicle_purchase", "vehicle_operation", "reception",
     # final accounts (决算)
     "budget_initial", "budget_adjusted", "final", "execution_rate",
+    # beyond DESIGN.md's list
+    "fiscal_appropriation",  # 财政拨款收入 / 财政拨款 (all three funds together)
+    "operating_costs",  # 机关运行经费
+    "meeting", "training",  # 会议费, 培训费 (printed next to the 三公)
+    "contingency",  # 单位预留机动经费
+)
+
+# Narrative facts (DESIGN.md § Later: `facts`). Amounts in 万元 unless the name says otherwise.
+FACT_NAMES = (
+    "income_expenditure_total",  # 收入支出总计 / 收支总预算
+    "income_total",  # 本年收入合计 / 收入预算
+    "expenditure_total",  # 本年支出合计 / 支出预算
+    "basic",  # 基本支出 (of all funds)
+    "project",  # 项目支出 (of all funds)
+    "fiscal_total",  # 财政拨款收入支出总计
+    "general_budget_total",  # 一般公共预算财政拨款支出
+    "general_budget_class",  # one 类 of it (label: the class name)
+    "general_budget_basic",  # 一般公共预算财政拨款基本支出
+    "personnel",  # 人员经费
+    "public_use",  # 公用经费
+    "three_public_budget",  # “三公”经费 年初预算 / 预算
+    "three_public_final",  # “三公”经费 支出决算
+    "operating_costs",  # 机关运行经费
+    "procurement_total", "procurement_goods", "procurement_works", "procurement_services",
+    "vehicles",  # 车辆 (辆)
+    "staff_authorized",  # 编制 (人)
+    "staff_actual",  # 实有人数 (人)
 )
 
 # Fetch catalog (one row per fetch), see DESIGN.md § Raw archive.

@@ -2,20 +2,26 @@
 header rows dropped.
 
 A piece continues the table before it when it is the first table on the page right after,
-has no title of its own (or one marked 续), and has the same columns at the same relative
-positions. A repeated title starts a new table: per-project tables (绩效目标表) repeat theirs.
+has no title of its own (or one marked 续), and lies across the same width with columns that
+fit: the same boundaries, or some of them (a page whose rows merge cells a ruling's other
+page splits, js-21's 科目编码 | 科目名称 | 金额 drawn as 3 columns on one page and 7 on the
+next). Both are then put on the union of their boundaries. A piece read from text positions
+(no vertical rules) has only the columns its own rows fill, so its cells are placed in the
+table's columns by where they sit. A repeated title starts a new table: per-project tables
+(绩效目标表) repeat theirs.
 """
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import replace
 
-from parsing.grid import stack
-from parsing.grid import FoundTable
+from parsing.grid import FoundTable, Grid, regrid_columns, stack
 from parsing.tables import choose_title, count_header_rows
 from parsing.text import compact
 
-COLUMN_TOLERANCE = 0.03  # relative to the table width
+WIDTH_TOLERANCE = 0.03  # relative: a continuation spans the same width
+EDGE_TOLERANCE = 4.0  # points: boundaries this close are the same rule
 
 
 def stitch_pages(found: list[FoundTable]) -> list[FoundTable]:
@@ -31,37 +37,80 @@ def stitch_pages(found: list[FoundTable]) -> list[FoundTable]:
 
 def continues(table: FoundTable, piece: FoundTable) -> bool:
     if piece.page != (table.last_page or table.page) + 1:
-        return False
-    if piece.grid.n_cols != table.grid.n_cols or not same_columns(table.col_edges,
-                                                                  piece.col_edges):
-        return False
+        return False  # (a second piece on that page meets the first one, on its own page)
     title = choose_title(piece.caption)
-    return title is None or "续" in title
-
-
-def same_columns(a: list[float], b: list[float]) -> bool:
-    """Column boundaries at the same relative positions (pages may shift a table sideways)."""
-    if len(a) != len(b) or len(a) < 2:
+    if title is not None and "续" not in title:
         return False
+    return fits(table, piece)
+
+
+def fits(table: FoundTable, piece: FoundTable) -> bool:
+    """Same width, and columns that can be laid over each other (see module docstring)."""
+    a, b = table.col_edges, piece.col_edges
+    if len(a) < 2 or len(b) < 2:
+        return False
+    if "unruled" in piece.flags or "unruled" in table.flags:
+        return a[0] - EDGE_TOLERANCE <= b[0] and b[-1] <= a[-1] + EDGE_TOLERANCE \
+            and column_map(table, piece) is not None
     wa, wb = a[-1] - a[0], b[-1] - b[0]
-    if wa <= 0 or wb <= 0:
+    if wa <= 0 or abs(wa - wb) > WIDTH_TOLERANCE * wa:
         return False
-    return all(abs((x - a[0]) / wa - (y - b[0]) / wb) <= COLUMN_TOLERANCE for x, y in zip(a, b))
+    shift = a[0] - b[0]
+    moved = [x + shift for x in b]
+    return _subset(moved, a) or _subset(a, moved)
 
 
-def repeated_header_rows(table: FoundTable, piece: FoundTable) -> int:
-    """How many leading rows of `piece` repeat the header of `table`."""
-    header = count_header_rows(table.grid)
-    top, bottom = table.grid.printed(), piece.grid.printed()
+def _subset(small: list[float], large: list[float]) -> bool:
+    return all(any(abs(x - y) <= EDGE_TOLERANCE for y in large) for x in small)
+
+
+def column_map(table: FoundTable, piece: FoundTable) -> dict[int, int] | None:
+    """For a piece read from text positions: the table column under the text of each of its
+    columns (None unless every column's text falls in one table column, each its own)."""
+    edges = table.col_edges
+    found: dict[int, set[int]] = {}
+    for cell in piece.grid.cells:
+        if cell.text:
+            centre = (cell.bbox[0] + cell.bbox[2]) / 2
+            col = min(max(bisect.bisect_right(edges, centre) - 1, 0), len(edges) - 2)
+            found.setdefault(cell.col, set()).add(col)
+    if any(len(cols) > 1 for cols in found.values()):
+        return None
+    mapping = {c: cols.pop() for c, cols in found.items()}
+    if len(set(mapping.values())) < len(mapping):
+        return None
+    return mapping
+
+
+def union_edges(a: list[float], b: list[float]) -> list[float]:
+    """Both sets of boundaries, those within EDGE_TOLERANCE of one in `a` taken as that one."""
+    extra = [x for x in b if not any(abs(x - y) <= EDGE_TOLERANCE for y in a)]
+    return sorted(a + extra)
+
+
+def repeated_header_rows(table: Grid, header_rows: int, piece: Grid) -> int:
+    """How many leading rows of `piece` repeat the header of `table` (same columns)."""
+    top, bottom = table.filled(), piece.filled()
     k = 0
-    while k < min(header, len(bottom)) and \
+    while k < min(header_rows, len(bottom)) and \
             [compact(t) for t in top[k]] == [compact(t) for t in bottom[k]]:
         k += 1
     return k
 
 
 def append_piece(table: FoundTable, piece: FoundTable) -> FoundTable:
-    skip = repeated_header_rows(table, piece)
-    flags = table.flags if "stitched" in table.flags else [*table.flags, "stitched"]
-    return replace(table, grid=stack(table.grid, piece.grid, skip), last_page=piece.page,
-                   flags=flags)
+    if "unruled" in piece.flags or "unruled" in table.flags:
+        columns = column_map(table, piece) or {}
+        cells = [replace(c, col=columns[c.col], col_span=1) for c in piece.grid.cells
+                 if c.col in columns]
+        piece_grid = Grid(piece.grid.n_rows, table.grid.n_cols, cells)
+        table_grid, edges = table.grid, table.col_edges
+    else:
+        shift = table.col_edges[0] - piece.col_edges[0]
+        edges = union_edges(table.col_edges, [x + shift for x in piece.col_edges])
+        table_grid = regrid_columns(table.grid, table.col_edges, edges)
+        piece_grid = regrid_columns(piece.grid, piece.col_edges, edges, shift)
+    skip = repeated_header_rows(table_grid, count_header_rows(table_grid), piece_grid)
+    flags = list(dict.fromkeys([*table.flags, *piece.flags, "stitched"]))
+    return replace(table, grid=stack(table_grid, piece_grid, skip), col_edges=edges,
+                   last_page=piece.page, flags=flags)

@@ -23,14 +23,18 @@ TITLE_RULES: list[tuple[str, tuple[str, ...]]] = [
     ("project_performance", ("绩效",)),
     ("gov_fund_three_public", ("政府性基金", "三公")),
     ("three_public", ("三公",)),
+    ("operating_costs", ("机关运行经费",)),
+    ("procurement", ("政府采购",)),
     ("gov_fund", ("政府性基金",)),
     ("state_capital", ("国有资本经营",)),
     ("fiscal_summary", ("财政拨款", "收", "支", "总")),
     ("fiscal_by_economic", ("财政拨款", "经济")),
+    ("general_budget_basic", ("一般公共预算财政拨款基本支出",)),  # the 决算 title
     ("fiscal_by_economic", ("财政拨款基本支出",)),
     ("general_budget_basic", ("一般公共预算", "基本支出")),
     ("general_budget_project", ("一般公共预算", "项目支出")),
     ("general_budget", ("一般公共预算", "支出")),
+    ("fiscal_by_function", ("财政拨款支出",)),
     ("income_expenditure_summary", ("收入支出", "总")),
     ("income_expenditure_summary", ("收支", "总")),
     ("income_summary", ("收入", "总")),
@@ -39,7 +43,6 @@ TITLE_RULES: list[tuple[str, tuple[str, ...]]] = [
     ("expenditure_summary", ("支出总体情况",)),
     ("expenditure_summary", ("支出决算表",)),
 ]
-_NOT_A_TABLE = ("机关运行经费支出", "政府采购")  # named tables outside the vocabulary
 _TABLE_NUMBER = re.compile(r"^(?:公开)?(?:[\d一二三四五六七八九十]+表|表[\d一二三四五六七八九十][\d一二三四五六七八九十\-—]*)[：:]?$")
 _NUMBERING = re.compile(
     r"^(?:第[一二三四五六七八九十]+部分)?\s*(?:[一二三四五六七八九十]+[、.．]|\d+[、.．]|"
@@ -60,11 +63,13 @@ class TypedTable:
     header_rows: int
     is_empty: bool
     flags: list[str] = field(default_factory=list)
+    in_final_accounts: bool = False  # the document is a 决算 (set once its cover is read)
 
     @property
     def final_accounts(self) -> bool:
-        """A 决算 table: its 预算数 columns are the budget it is compared with."""
-        return "决算" in (self.title_raw or "")
+        """A 决算 table (by its title, or in a 决算 document whose table's title was not
+        read): its 预算数 columns are the budget it is compared with."""
+        return self.in_final_accounts or "决算" in (self.title_raw or "")
 
     @property
     def n_rows(self) -> int:
@@ -78,7 +83,7 @@ class TypedTable:
 def table_type(title: str | None) -> str:
     """The vocabulary name for a table title; "other" when no rule matches."""
     text = compact(title)
-    if not text or any(word in text for word in _NOT_A_TABLE):
+    if not text:
         return "other"
     for name, words in TITLE_RULES:
         if all(word in text for word in words):

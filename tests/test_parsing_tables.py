@@ -29,7 +29,9 @@ from parsing.tables import choose_title, count_header_rows, table_type
     ("国有资本经营预算支出预算表", "state_capital"),
     ("部门预算项目绩效目标表（2025年度）", "project_performance"),
     ("部门整体支出绩效目标表", "overall_performance"),
-    ("一般公共预算机关运行经费支出预算表", "other"), ("2019年政府采购预算表", "other"),
+    ("一般公共预算机关运行经费支出预算表", "operating_costs"), ("2019年政府采购预算表", "procurement"),
+    ("财政拨款支出预算表（功能科目）", "fiscal_by_function"),
+    ("一般公共预算财政拨款基本支出决算表", "general_budget_basic"),
     (None, "other"),
 ])
 def test_table_type_from_title(title: str | None, kind: str) -> None:

@@ -1,0 +1,161 @@
+"""Ruling lines → ruled tables as grids: pdfplumber's `lines` table finder, fed clean edges.
+
+The finder itself is pdfplumber's (edges → merged edges → intersections → cells → tables, with
+its default tolerances), so a page reads as `extract_tables` would read it. What it is fed is
+cleaned first: white boxes that paint a page or cell background are not rules (Excel exports
+draw one under every table, which would frame the page), and a table cut by a page break
+whose top or bottom border was left on the other page gets that border back (its vertical rules
+end in the air). The cells found become a `Grid`; column and row boundaries closer than a glyph
+(double rules, borders drawn a few points apart on different rows) are one boundary, so a
+table never grows empty sliver columns that shift its cells.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+
+from pdfplumber.table import (cells_to_tables, edges_to_intersections, intersections_to_cells,
+                              merge_edges)
+from pdfplumber.utils import extract_text
+from pdfplumber.utils.geometry import filter_edges, obj_to_edges
+
+from parsing.chars import normalise_glyphs
+from parsing.grid import BBox, Cell, Grid
+
+TOLERANCE = 3.0  # pdfplumber's default snap, join and intersection tolerance
+MIN_EDGE_LENGTH = 3.0  # pdfplumber's default edge_min_length
+EDGE_TOLERANCE = 2.0  # cell edges closer than this are one grid line
+MIN_COLUMN_WIDTH = 7.0  # narrower than a glyph: a sliver between two drawings of one rule
+MIN_ROW_HEIGHT = 4.0
+_WHITE = {(1,), (1, 1, 1), (0, 0, 0, 0)}
+
+
+def is_visible(obj: dict) -> bool:
+    """False for a box painted white without a border: a background, not a rule."""
+    if obj["object_type"] not in ("rect", "curve") or obj.get("stroke"):
+        return True
+    color = obj.get("non_stroking_color")
+    if isinstance(color, (int, float)):
+        color = (color,)
+    if not obj.get("fill") or not isinstance(color, (tuple, list)) \
+            or not all(isinstance(v, (int, float)) for v in color):
+        return True  # (a pattern fill: drawn, whatever it shows)
+    return tuple(round(float(v), 3) for v in color) not in _WHITE
+
+
+def ruling_edges(objects: dict[str, list[dict]]) -> list[dict]:
+    """The page's visible lines, boxes and curves as pdfplumber edges."""
+    return [edge for kind in ("line", "rect", "curve") for obj in objects.get(kind, [])
+            if is_visible(obj) for edge in obj_to_edges(obj)]
+
+
+def open_ends(edges: list[dict]) -> list[dict]:
+    """Horizontal edges closing vertical rules that end where no horizontal rule meets them
+    (at least two ending at the same height): the border a page break left behind."""
+    horizontal = [e for e in edges if e["orientation"] == "h"]
+    ends: dict[tuple[str, int], list[dict]] = defaultdict(list)
+    for edge in edges:
+        if edge["orientation"] == "v":
+            ends[("top", round(edge["top"]))].append(edge)
+            ends[("bottom", round(edge["bottom"]))].append(edge)
+    caps = []
+    for (side, _), group in ends.items():
+        y = group[0][side]
+        loose = [v for v in group if not any(
+            abs(h["top"] - y) <= TOLERANCE and h["x0"] - TOLERANCE <= v["x0"] <= h["x1"] + TOLERANCE
+            for h in horizontal)]
+        if len(loose) >= 2:
+            x0, x1 = min(v["x0"] for v in loose), max(v["x1"] for v in loose)
+            caps.append({"object_type": "line", "orientation": "h", "x0": x0, "x1": x1,
+                         "top": y, "bottom": y, "width": x1 - x0, "height": 0.0})
+    return caps
+
+
+def find_ruled_tables(edges: list[dict]) -> list[list[BBox]]:
+    """Cell boxes of every ruled table, as pdfplumber's `lines` strategy finds them."""
+    edges = filter_edges(edges, "v", min_length=1) + filter_edges(edges, "h", min_length=1)
+    edges = edges + open_ends(edges)
+    merged = merge_edges(edges, snap_x_tolerance=TOLERANCE, snap_y_tolerance=TOLERANCE,
+                         join_x_tolerance=TOLERANCE, join_y_tolerance=TOLERANCE)
+    merged = filter_edges(merged, min_length=MIN_EDGE_LENGTH)
+    intersections = edges_to_intersections(merged, TOLERANCE, TOLERANCE)
+    return [table for table in cells_to_tables(intersections_to_cells(intersections))
+            if is_real_table(table)]
+
+
+def is_real_table(cells: list[BBox]) -> bool:
+    """At least two rows and two columns, or one row of three or more cells (the last row of
+    a table, continued alone on the next page): a lone frame or box is not a table."""
+    xs = {round(c[0]) for c in cells}
+    tops = {round(c[1]) for c in cells}
+    return len(xs) >= 2 and len(tops) >= 2 or len(xs) >= 3
+
+
+def boundaries(values: list[float], min_gap: float) -> list[float]:
+    """Grid lines from cell edges: positions within EDGE_TOLERANCE are one line; lines closer
+    than `min_gap` are one line too, at the position more cell edges use."""
+    lines: list[list[float]] = []  # [position, support]
+    for value in sorted(values):
+        if lines and value - lines[-1][0] <= EDGE_TOLERANCE:
+            lines[-1][1] += 1
+        else:
+            lines.append([value, 1])
+    while len(lines) > 2:
+        gaps = [(lines[i + 1][0] - lines[i][0], i) for i in range(len(lines) - 1)]
+        gap, i = min(gaps)
+        if gap >= min_gap:
+            break
+        (a, sa), (b, sb) = lines[i], lines[i + 1]
+        if i == 0:  # the table's outline stays where it is
+            keep = a
+        elif i + 1 == len(lines) - 1:
+            keep = b
+        else:
+            keep = a if sa >= sb else b
+        lines[i:i + 2] = [[keep, sa + sb]]
+    return [position for position, _ in lines]
+
+
+def _index(edges: list[float], value: float) -> int:
+    """Index of the boundary nearest to `value`."""
+    i = bisect.bisect_left(edges, value)
+    if i == len(edges):
+        return i - 1
+    if i > 0 and value - edges[i - 1] < edges[i] - value:
+        return i - 1
+    return i
+
+
+def grid_from_cells(cells: list[BBox], chars: list[dict], page: int) -> tuple[Grid, list[float]]:
+    """pdfplumber cell boxes → a Grid with spans; each char goes to the cell under its centre.
+    Also returns the column boundaries (x positions)."""
+    xs = boundaries([c[0] for c in cells] + [c[2] for c in cells], MIN_COLUMN_WIDTH)
+    ys = boundaries([c[1] for c in cells] + [c[3] for c in cells], MIN_ROW_HEIGHT)
+    placed = []
+    for box in cells:
+        c0, c1 = _index(xs, box[0]), _index(xs, box[2])
+        r0, r1 = _index(ys, box[1]), _index(ys, box[3])
+        if c1 > c0 and r1 > r0:
+            placed.append((r0, c0, r1 - r0, c1 - c0, box))
+    owner: dict[tuple[int, int], int] = {}
+    for i, (r0, c0, rs, cs, _) in enumerate(placed):
+        for r in range(r0, r0 + rs):
+            for c in range(c0, c0 + cs):
+                owner.setdefault((r, c), i)
+    cell_chars: list[list[dict]] = [[] for _ in placed]
+    x0, top, x1, bottom = xs[0], ys[0], xs[-1], ys[-1]
+    for ch in chars:
+        h = (ch["x0"] + ch["x1"]) / 2
+        v = (ch["top"] + ch["bottom"]) / 2
+        if not (x0 <= h < x1 and top <= v < bottom):
+            continue
+        i = owner.get((bisect.bisect_right(ys, v) - 1, bisect.bisect_right(xs, h) - 1))
+        if i is not None:
+            cell_chars[i].append(ch)
+    grid_cells = []
+    for i, (r0, c0, rs, cs, box) in enumerate(placed):
+        raw = extract_text(cell_chars[i]).strip() if cell_chars[i] else ""
+        grid_cells.append(Cell(r0, c0, normalise_glyphs(raw), page,
+                               tuple(round(v, 2) for v in box), rs, cs, raw=raw))
+    return Grid(len(ys) - 1, len(xs) - 1, grid_cells), xs

@@ -1,0 +1,149 @@
+"""A cheap first look at every page (pypdfium2, about a millisecond a page): its text, and
+whether it may hold a table at all.
+
+pdfminer's parse of a page's characters and paths is nine tenths of the cost of reading a PDF
+with pdfplumber, and half the pages of a disclosure are prose (情况说明, 名词解释). Only pages that
+draw rules (any stroked path, or thin or many-segment filled ones), whose text has lines of
+several amounts or a line naming a table, or that follow such a page with the short lines of
+table cells rather than prose (a table without rules continued: 绩效目标表 rows carry few
+amounts), go through pdfplumber; the others keep the text pdfium reads.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import re
+from dataclasses import dataclass, replace
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+from parsing.tables import table_type
+from parsing.text import compact
+
+THIN = 3.0  # points: a filled path this narrow and …
+LONG = 10.0  # … at least this long is a rule
+MANY_SEGMENTS = 8  # a filled path of several boxes is a grid of rules
+MIN_AMOUNT_LINES = 2
+MIN_ROW_CELLS = 3
+SHORT_LINE = 16  # characters: prose fills the line, table cells break it short
+_AMOUNT = re.compile(r"(?<![\d.,])(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+)"
+                     r"(?![\d.,])(?!\s*(?:万元|亿元|元|%|％))")
+_TITLE_END = re.compile(r"表(?:[(（][^)）]{0,12}[)）])?$")
+
+
+@dataclass(frozen=True)
+class PageLook:
+    number: int  # 1-based
+    n_chars: int
+    text: str  # pdfium's reading of the page, lines (top to bottom) separated by "\n"
+    rules: bool  # draws something that can rule a table
+    maybe_table: bool  # rules, lines of amounts, or a table's title
+
+
+def look_at_pages(data: bytes) -> list[PageLook]:
+    """Every page's look, in order."""
+    pdf = pdfium.PdfDocument(data)
+    try:
+        looks = [look_at_page(pdf, i) for i in range(len(pdf))]
+    finally:
+        pdf.close()
+    for i in range(1, len(looks)):
+        look = looks[i]
+        if not look.maybe_table and looks[i - 1].maybe_table and look.n_chars \
+                and short_lines(look.text):
+            looks[i] = replace(look, maybe_table=True)
+    return looks
+
+
+def look_at_page(pdf: pdfium.PdfDocument, index: int) -> PageLook:
+    page = pdf[index]
+    try:
+        textpage = page.get_textpage()
+        try:
+            n_chars = textpage.count_chars()
+            text = reading_order(textpage, page.get_width(), page.get_height(),
+                                 page.get_rotation()) if n_chars else ""
+        finally:
+            textpage.close()
+        rules = has_rules(page.raw)
+    finally:
+        page.close()
+    maybe = bool(n_chars) and (rules or tabular_text(text))
+    return PageLook(index + 1, n_chars, text, rules, maybe)
+
+
+def reading_order(textpage: pdfium.PdfTextPage, width: float, height: float,
+                  rotation: int = 0) -> str:
+    """The page's text runs as lines top to bottom, each left to right, as the page is
+    displayed (pdfium's own order is the content stream's: a page number drawn first would
+    come first)."""
+    runs = []  # (middle, top, bottom, left, text) on the displayed page, top downwards
+    for i in range(textpage.count_rects()):
+        left, bottom, right, top = textpage.get_rect(i)
+        text = textpage.get_text_bounded(left, bottom, right, top)
+        shown = {0: (height - top, height - bottom, left), 90: (left, right, bottom),
+                 180: (bottom, top, width - right), 270: (width - right, width - left,
+                                                          height - top)}[rotation % 360]
+        runs.append(((shown[0] + shown[1]) / 2, *shown, text))
+    runs.sort()
+    lines: list[list[tuple[float, float, float, float, str]]] = []
+    extent = (0.0, 0.0)
+    for run in runs:  # a run whose middle lies within a line's extent is on that line
+        if lines and extent[0] - 1 <= run[0] <= extent[1] + 1:
+            lines[-1].append(run)
+            extent = (min(extent[0], run[1]), max(extent[1], run[2]))
+        else:
+            lines.append([run])
+            extent = (run[1], run[2])
+    texts = ("".join(run[4] for run in sorted(line, key=lambda r: r[3])) for line in lines)
+    return "\n".join(t.strip() for t in texts if t.strip())
+
+
+def short_lines(text: str) -> bool:
+    """Most lines shorter than prose lines are."""
+    lengths = sorted(len(line.replace(" ", "")) for line in text.split("\n") if line.strip())
+    return bool(lengths) and lengths[len(lengths) // 2] <= SHORT_LINE
+
+
+def tabular_text(text: str) -> bool:
+    """Lines read like table rows — two or more bare amounts (not "12.5万元"), or one with
+    three or more cells —, or a line is a table title."""
+    amount_lines = 0
+    for line in text.split("\n"):
+        amounts = len(_AMOUNT.findall(line))
+        if amounts >= 2 or amounts and len(line.split()) >= MIN_ROW_CELLS:
+            amount_lines += 1
+            if amount_lines >= MIN_AMOUNT_LINES:
+                return True
+        squashed = compact(line)
+        if len(squashed) <= 40 and _TITLE_END.search(squashed) and table_type(squashed) != "other":
+            return True
+    return False
+
+
+def has_rules(container: ctypes.c_void_p, form: bool = False, depth: int = 0) -> bool:
+    """Whether a page (or form XObject) draws a path that can be a table rule."""
+    count = (pdfium_c.FPDFFormObj_CountObjects if form else pdfium_c.FPDFPage_CountObjects)(
+        container)
+    get = pdfium_c.FPDFFormObj_GetObject if form else pdfium_c.FPDFPage_GetObject
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    fill_mode, stroke = ctypes.c_int(), ctypes.c_int()
+    for i in range(count):
+        obj = get(container, i)
+        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        if kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < 4:
+            if has_rules(obj, form=True, depth=depth + 1):
+                return True
+            continue
+        if kind != pdfium_c.FPDF_PAGEOBJ_PATH:
+            continue
+        pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top)
+        width, height = right.value - left.value, top.value - bottom.value
+        if max(width, height) < LONG:
+            continue
+        pdfium_c.FPDFPath_GetDrawMode(obj, fill_mode, stroke)
+        if stroke.value or min(width, height) <= THIN \
+                or pdfium_c.FPDFPath_CountSegments(obj) >= MANY_SEGMENTS:
+            return True
+    return False
