@@ -1,34 +1,42 @@
 """The build stage: parse cache + fetch catalog → hive-partitioned Parquet corpus + DuckDB views.
 
-Every build is written into a new folder `corpus.builds/<build_id>/` with DuckDB
-`COPY … PARTITION_BY (province_code, fiscal_year)`; `corpus` is a symlink swapped to it in one
+Every build is written into a new folder `corpus.builds/<build_id>/`, partitioned
+`<table>/province_code=XX/fiscal_year=YYYY/*.parquet`; `corpus` is a symlink swapped to it in one
 atomic rename once it is complete, and `corpus.duckdb` is written under a temporary name and
 renamed into place, so a reader never sees a half-built corpus.
+
+No row passes through Python objects: DuckDB reads the parse cache itself — the entries'
+metadata (documents, tables, checks, cells) in one pass, merged with the fetch catalog in SQL,
+and the line items straight from the entries' Parquet rows, province by province, cast to exact
+decimals and sorted — which is what lets a build keep up with a national year of line items
+(benchmarks/RESULTS.md).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass
-from decimal import Decimal
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from archive.catalog import read_catalog
-from archive.parse_cache import ParseCache
+from archive.parse_cache import RESULT_KEY, SUFFIX, ParseCache
+from archive.runs import runs_view
 from parsing.regions import PROVINCES, UNKNOWN_PROVINCE, admin_level, province_code
-from parsing.schema import PARSER_VERSION
+from parsing.schema import DOCUMENT_FIELDS, PARSER_VERSION
 
 AMOUNT = pa.decimal128(20, 6)
-_MICRO = Decimal("0.000001")
 BBOX = pa.list_(pa.float64())
 PARTITIONS = [("province_code", pa.string()), ("fiscal_year", pa.int32())]
 
@@ -56,7 +64,8 @@ SCHEMAS: dict[str, pa.Schema] = {
     ]),
     "line_items": pa.schema([
         ("doc_id", pa.string()), ("table_no", pa.int32()), ("row_no", pa.int32()),
-        ("table_type", pa.string()), ("classification", pa.string()), ("code", pa.string()),
+        ("col", pa.int32()), ("table_type", pa.string()), ("classification", pa.string()),
+        ("code", pa.string()),
         ("code_level", pa.int8()), ("name", pa.string()), ("unit_code", pa.string()),
         ("unit_name", pa.string()), ("measure", pa.string()), ("measure_raw", pa.string()),
         ("amount", AMOUNT), ("amount_raw", pa.string()), ("page", pa.int32()), ("bbox", BBOX),
@@ -67,37 +76,77 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("expected", AMOUNT), ("actual", AMOUNT), ("passed", pa.bool_()), *PARTITIONS,
     ]),
 }
+# Inside each (province_code, fiscal_year) partition, rows are ordered by the kind of table
+# first — what nearly every research query filters on — so row groups carry tight min/max
+# statistics for it and a query reads only its tables' row groups; then by document, in printed
+# order. Sorting line items by measure and code as well cost 15 % more build CPU at 100 million
+# line items (and serialised part of the build) to make queries that filter on them faster that
+# were already well under a second (benchmarks/RESULTS.md).
 SORT_KEYS = {
-    "documents": "doc_id", "tables": "doc_id, table_no", "cells": "doc_id, table_no, row, col",
-    "line_items": "doc_id, table_no, row_no, measure", "checks": "doc_id, name, scope",
+    "documents": "doc_kind, department, doc_id",
+    "tables": "table_type, doc_id, table_no",
+    "cells": "doc_id, table_no, \"row\", col",
+    "line_items": "table_type, doc_id, table_no, row_no",
+    "checks": "name, doc_id, scope",
 }
-ROW_KEYS = {"tables": "tables", "cells": "cells", "line_items": "line_items", "checks": "checks"}
+PARTITION_NAMES = [name for name, _ in PARTITIONS]
+JSON_PARTS = [name for name in SCHEMAS if name not in ("documents", "line_items")]
+LINE_ITEM_ROW_GROUP = 122_880  # DuckDB's own: small enough for min/max pruning within a partition
+# Columns of repeated values worth a dictionary; amounts, printed amounts and boxes are nearly
+# all distinct, and trying a dictionary on them cost a third of the write time.
+DICTIONARY_COLUMNS = ["doc_id", "table_type", "classification", "code", "name", "unit_code",
+                      "unit_name", "measure", "measure_raw", "province_code"]
 
-# Views beyond the base tables: what researchers ask for most, spelled once.
+# Views beyond the base tables: what researchers ask for most, spelled once. Each restricts
+# line_items by table_type before anything else, so the sorted row groups are skipped unread.
+_DOCUMENT_COLUMNS = ("d.doc_id, d.department, d.unit_code, d.scope, d.province_code, "
+                     "d.province, d.region_code, d.admin_level, d.fiscal_year, d.doc_kind")
+
+
+def _first_column(measure: str, alias: str | None = None) -> str:
+    """The amount of `measure` in the leftmost column that has it (决算 tables repeat measures
+    under 预算数 and 决算数; the first is what the table leads with)."""
+    return (f"arg_min(li.amount, coalesce(li.col, li.row_no)) FILTER (WHERE li.measure = "
+            f"'{measure}') AS {alias or measure}")
+
+
 CONVENIENCE_VIEWS = {
-    "three_public": """
-        WITH first_table AS (
-            SELECT doc_id, min(table_no) AS table_no FROM line_items
-            WHERE table_type = 'three_public' GROUP BY doc_id),
-        top_row AS (
-            SELECT li.doc_id, li.table_no, min(li.row_no) AS row_no FROM line_items li
-            JOIN first_table USING (doc_id, table_no) GROUP BY li.doc_id, li.table_no)
-        SELECT d.doc_id, d.department, d.province_code, d.province, d.fiscal_year, d.doc_kind,
-            max(CASE WHEN li.measure = 'total' THEN li.amount END) AS total,
-            max(CASE WHEN li.measure = 'overseas_travel' THEN li.amount END) AS overseas_travel,
-            max(CASE WHEN li.measure = 'vehicle_total' THEN li.amount END) AS vehicle_total,
-            max(CASE WHEN li.measure = 'vehicle_purchase' THEN li.amount END) AS vehicle_purchase,
-            max(CASE WHEN li.measure = 'vehicle_operation' THEN li.amount END) AS vehicle_operation,
-            max(CASE WHEN li.measure = 'reception' THEN li.amount END) AS reception
-        FROM line_items li JOIN top_row USING (doc_id, table_no, row_no)
-        JOIN documents d USING (doc_id)
+    # One row per document with a “三公” table: its total row (合计/总计, else the first row) of
+    # the first such table, the four parts, and whether the parts add up to the total.
+    "three_public": f"""
+        WITH tp AS (SELECT * FROM line_items WHERE table_type = 'three_public'),
+        first_table AS (SELECT doc_id, min(table_no) AS table_no FROM tp GROUP BY doc_id),
+        total_row AS (
+            SELECT tp.doc_id, tp.table_no,
+                   coalesce(min(tp.row_no) FILTER (WHERE tp.name IN ('合计', '总计')),
+                            min(tp.row_no)) AS row_no
+            FROM tp JOIN first_table USING (doc_id, table_no) GROUP BY ALL),
+        amounts AS (
+            SELECT li.doc_id, li.table_no, li.row_no, min(li.page) AS page,
+                   {_first_column('total')}, {_first_column('overseas_travel')},
+                   {_first_column('vehicle_total')}, {_first_column('vehicle_purchase')},
+                   {_first_column('vehicle_operation')}, {_first_column('reception')}
+            FROM tp li JOIN total_row USING (doc_id, table_no, row_no) GROUP BY ALL)
+        SELECT {_DOCUMENT_COLUMNS}, a.total, a.overseas_travel,
+               coalesce(a.vehicle_total, a.vehicle_purchase + a.vehicle_operation)
+                   AS vehicle_total,
+               a.vehicle_purchase, a.vehicle_operation, a.reception,
+               a.total = coalesce(a.overseas_travel, 0) + coalesce(a.reception, 0)
+                   + coalesce(a.vehicle_total, coalesce(a.vehicle_purchase, 0)
+                              + coalesce(a.vehicle_operation, 0)) AS parts_add_up,
+               a.table_no, a.row_no, a.page
+        FROM amounts a JOIN documents d USING (doc_id)""",
+    # One row per functional classification code of each document's 支出总表: total, basic
+    # (基本支出) and project (项目支出) side by side, where the row is printed.
+    "expenditure_by_function": f"""
+        WITH ef AS (SELECT * FROM line_items WHERE table_type = 'expenditure_summary'
+                    AND classification = 'functional' AND code IS NOT NULL)
+        SELECT {_DOCUMENT_COLUMNS}, li.code, li.code_level, any_value(li.name) AS name,
+               any_value(li.unit_name) AS unit_name, {_first_column('total')},
+               {_first_column('basic')}, {_first_column('project')},
+               li.table_no, li.row_no, min(li.page) AS page
+        FROM ef li JOIN documents d USING (doc_id)
         GROUP BY ALL""",
-    "expenditure_by_function": """
-        SELECT d.doc_id, d.department, d.province_code, d.province, d.fiscal_year, d.doc_kind,
-            li.code, li.code_level, li.name, li.amount
-        FROM line_items li JOIN documents d USING (doc_id)
-        WHERE li.table_type = 'expenditure_summary' AND li.classification = 'functional'
-            AND li.measure = 'total' AND li.code IS NOT NULL""",
 }
 
 
@@ -106,125 +155,254 @@ class BuildSummary:
     build_id: str
     corpus_dir: Path
     rows: dict[str, int]
+    seconds: float = 0.0
+    steps: dict[str, float] = field(default_factory=dict)  # seconds per step, in order
 
 
-def provenance(data_dir: Path) -> dict[str, dict[str, Any]]:
+FETCH_COLUMNS = {  # what the fetch catalog can tell about a document, as the merge reads it
+    "sha256": pa.string(), "url": pa.string(), "final_url": pa.string(),
+    "portal_id": pa.string(), "title": pa.string(), "link_text": pa.string(),
+    "publish_date": pa.string(), "region_code": pa.string(), "fiscal_year": pa.int32(),
+    "department": pa.string(), "doc_kind": pa.string(),
+}
+
+
+def provenance(data_dir: Path) -> pa.Table:
     """The first successful fetch of each stored document: where it came from."""
     first: dict[str, dict[str, Any]] = {}
     for row in read_catalog(data_dir):
         if row.get("fetch_status") == "ok" and row.get("sha256"):
             first.setdefault(row["sha256"], row)
-    return first
+    columns: dict[str, list[Any]] = {name: [] for name in FETCH_COLUMNS}
+    for row in first.values():
+        for name in FETCH_COLUMNS:
+            value = row.get(name)
+            if name == "fiscal_year":
+                value = _year(value)
+            elif value is not None:
+                value = str(value)
+            columns[name].append(value)
+    return pa.table(columns, schema=pa.schema(list(FETCH_COLUMNS.items())))
 
 
-def merge_document(parsed: dict[str, Any], fetch: dict[str, Any] | None) -> dict[str, Any]:
-    """What the text says wins; where it is silent, what the portal said fills in."""
-    doc = dict(parsed)
-    fetch = fetch or {}
-    doc["source_url"] = doc.get("source_url") or fetch.get("final_url") or fetch.get("url")
-    doc["portal_id"] = doc.get("portal_id") or fetch.get("portal_id")
-    doc["title"] = doc.get("title") or fetch.get("title") or fetch.get("link_text")
-    doc["publish_date"] = doc.get("publish_date") or fetch.get("publish_date")
-    doc["region_code"] = doc.get("region_code") or fetch.get("region_code")
-    doc["fiscal_year"] = doc.get("fiscal_year") or fetch.get("fiscal_year")
-    doc["department"] = doc.get("department") or fetch.get("department")
-    if doc.get("doc_kind") in (None, "other") and fetch.get("doc_kind") not in (None, "other"):
-        doc["doc_kind"] = fetch["doc_kind"]
-    doc["province_code"] = (doc.get("province_code") or province_code(doc["region_code"])
-                            or UNKNOWN_PROVINCE)
-    doc["province"] = doc.get("province") or PROVINCES.get(doc["province_code"])
-    doc["admin_level"] = doc.get("admin_level") or admin_level(doc["region_code"])
-    doc["fiscal_year"] = int(doc["fiscal_year"] or 0)
-    return doc
-
-
-def _amount(value: Any) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    exact = Decimal(str(value))
-    fixed = exact.quantize(_MICRO)
-    if fixed != exact:
-        raise ValueError(f"amount {value!r} has more than 6 decimal places")
-    return fixed
-
-
-def _date(value: Any) -> Any:
-    import datetime as dt
-
-    if not value:
-        return None
+def _year(value: Any) -> int | None:
     try:
-        return dt.date.fromisoformat(str(value)[:10])
-    except ValueError:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
         return None
 
 
-def collect_rows(data_dir: Path, cache: ParseCache) -> dict[str, list[dict[str, Any]]]:
-    """Every row of every corpus table, partition columns added."""
-    fetches = provenance(data_dir)
-    rows: dict[str, list[dict[str, Any]]] = {name: [] for name in SCHEMAS}
-    for sha in fetches:
-        if not cache.has(sha):
-            continue
-        result = cache.get(sha)
-        doc = merge_document(result["document"], fetches.get(sha))
-        part = {"province_code": doc["province_code"], "fiscal_year": doc["fiscal_year"]}
-        doc["publish_date"] = _date(doc.get("publish_date"))
-        rows["documents"].append(doc)
-        for table, key in ROW_KEYS.items():
-            for row in result.get(key, []):
-                rows[table].append({**row, **part})
-    for row in rows["line_items"]:
-        row["amount"] = _amount(row.get("amount"))
-    for row in rows["checks"]:
-        row["expected"] = _decimal_or_none(row.get("expected"))
-        row["actual"] = _decimal_or_none(row.get("actual"))
-    return rows
+def _given(column: str) -> str:
+    """A value the text or the portal gave: NULL when absent or blank (as Python's `or`)."""
+    return f"nullif({column}, '')"
 
 
-def _decimal_or_none(value: Any) -> Decimal | None:
-    try:
-        return _amount(value)
-    except (ArithmeticError, ValueError):
-        return None
+_REGION_OK = "regexp_full_match(region_code, '[0-9]{6}')"
+# What the text says wins; where it is silent, what the portal said fills in. The region code
+# then gives the province and the level (as parsing.regions.province_code and admin_level do).
+MERGE_DOCUMENTS_SQL = f"""
+WITH given AS (
+    SELECT d.* REPLACE (
+        coalesce({_given('d.source_url')}, {_given('f.final_url')}, {_given('f.url')})
+            AS source_url,
+        coalesce({_given('d.portal_id')}, {_given('f.portal_id')}) AS portal_id,
+        coalesce({_given('d.title')}, {_given('f.title')}, {_given('f.link_text')}) AS title,
+        coalesce({_given('d.publish_date')}, {_given('f.publish_date')}) AS publish_date,
+        coalesce({_given('d.region_code')}, {_given('f.region_code')}) AS region_code,
+        coalesce(nullif(d.fiscal_year, 0), nullif(f.fiscal_year, 0), 0) AS fiscal_year,
+        coalesce({_given('d.department')}, {_given('f.department')}) AS department,
+        CASE WHEN coalesce(d.doc_kind, 'other') = 'other'
+                  AND coalesce(f.doc_kind, 'other') <> 'other' THEN f.doc_kind
+             ELSE d.doc_kind END AS doc_kind)
+    FROM (SELECT unnest(r.document) FROM results) d JOIN fetches f ON f.sha256 = d.doc_id),
+placed AS (
+    SELECT * REPLACE (
+        coalesce({_given('province_code')},
+                 CASE WHEN {_REGION_OK} AND left(region_code, 2) IN (SELECT code FROM provinces)
+                      THEN left(region_code, 2) END, '{UNKNOWN_PROVINCE}') AS province_code,
+        coalesce({_given('admin_level')},
+                 CASE WHEN NOT {_REGION_OK} THEN NULL
+                      WHEN region_code LIKE '%0000' THEN 'province'
+                      WHEN region_code LIKE '%00' THEN 'prefecture'
+                      ELSE 'county' END) AS admin_level,
+        TRY_CAST(left(publish_date, 10) AS DATE) AS publish_date)
+    FROM given)
+SELECT placed.* REPLACE (coalesce({_given('placed.province')}, provinces.name) AS province)
+FROM placed LEFT JOIN provinces ON provinces.code = placed.province_code"""
 
 
-def _arrow(name: str, rows: Iterable[dict[str, Any]]) -> pa.Table:
-    schema = SCHEMAS[name]
-    return pa.Table.from_pylist([{f: r.get(f) for f in schema.names} for r in rows],
-                                schema=schema)
+def has_entries(cache: ParseCache) -> bool:
+    return any(True for _ in cache.root.glob(f"*/*{SUFFIX}"))
 
 
-def write_partitioned(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table,
-                      target: Path) -> None:
-    """One corpus table as hive-partitioned, zstd Parquet, sorted for the common filters.
+def duckdb_type(kind: pa.DataType) -> str:
+    """The DuckDB spelling of a corpus column type."""
+    if pa.types.is_list(kind):
+        return duckdb_type(kind.value_type) + "[]"
+    if pa.types.is_decimal(kind):
+        return f"DECIMAL({kind.precision}, {kind.scale})"
+    return {pa.string(): "VARCHAR", pa.int8(): "TINYINT", pa.int16(): "SMALLINT",
+            pa.int32(): "INTEGER", pa.int64(): "BIGINT", pa.float64(): "DOUBLE",
+            pa.bool_(): "BOOLEAN", pa.date32(): "DATE"}[kind]
+
+
+def _json_structure() -> str:
+    """What DuckDB's from_json reads of a cache entry's metadata: the contract, typed (amounts
+    and dates as the text the parser printed). Every corpus table but the line items (the
+    entry's own rows) is a list there; `document` is one object."""
+    def struct(table: str, names: list[str]) -> dict[str, str]:
+        types = SCHEMAS[table]
+        out = {}
+        for name in names:
+            kind = types.field(name).type
+            text = pa.types.is_decimal(kind) or pa.types.is_date(kind)
+            out[name] = "VARCHAR" if text else duckdb_type(kind)
+        return out
+
+    structure: dict[str, Any] = {"document": struct("documents", DOCUMENT_FIELDS)}
+    for name in JSON_PARTS:
+        structure[name] = [struct(name, [f for f in SCHEMAS[name].names
+                                         if f not in PARTITION_NAMES])]
+    return json.dumps(structure)
+
+
+def load_results(con: duckdb.DuckDBPyConnection, cache: ParseCache) -> None:
+    """Temp table `results`: every entry's document, tables, cells and checks, parsed once.
+
+    In two steps: from_json fed straight by parquet_kv_metadata runs about 4× slower.
+    """
+    con.execute(
+        "CREATE TEMP TABLE result_json AS SELECT decode(value) AS j "
+        f"FROM parquet_kv_metadata({_sql_str(cache.glob)}) "
+        f"WHERE key = {_sql_str(RESULT_KEY)}::BLOB")
+    con.execute(f"CREATE TEMP TABLE results AS SELECT from_json(j, {_sql_str(_json_structure())})"
+                " AS r FROM result_json")
+    con.execute("DROP TABLE result_json")
+
+
+def merge_documents(con: duckdb.DuckDBPyConnection, data_dir: Path) -> None:
+    """Temp table `documents_merged`: one row per document fetched and parsed, as the corpus
+    has it; `parts` is its (doc_id → partition) map for the other tables."""
+    con.register("fetches", provenance(data_dir))
+    con.register("provinces", pa.table({"code": list(PROVINCES),
+                                        "name": list(PROVINCES.values())}))
+    columns = ", ".join(f'CAST("{f.name}" AS {duckdb_type(f.type)}) AS "{f.name}"'
+                        for f in SCHEMAS["documents"])
+    con.execute(f"CREATE TEMP TABLE documents_merged AS SELECT {columns} "
+                f"FROM ({MERGE_DOCUMENTS_SQL})")
+    con.execute("CREATE TEMP TABLE parts AS SELECT doc_id, province_code, fiscal_year, "
+                "row_number() OVER (ORDER BY doc_id) AS doc_no FROM documents_merged")
+
+
+def _typed_columns(name: str, row: str, partition: dict[str, str]) -> str:
+    """The select list of one corpus table: every column cast to its corpus type."""
+    columns = []
+    for field in SCHEMAS[name]:
+        if field.name in partition:
+            columns.append(f'{partition[field.name]} AS "{field.name}"')
+        else:
+            columns.append(f'CAST({row}."{field.name}" AS {duckdb_type(field.type)}) '
+                           f'AS "{field.name}"')
+    return ", ".join(columns)
+
+
+def json_rows_sql(name: str) -> str:
+    """The rows of a table kept in the entries' metadata (`results`), with their partition."""
+    columns = _typed_columns(name, "x.item", {"doc_id": "p.doc_id",
+                                               "province_code": "p.province_code",
+                                               "fiscal_year": "p.fiscal_year"})
+    return (f"SELECT {columns} FROM (SELECT r.document.doc_id AS doc_id, unnest(r.{name}) "
+            "AS item FROM results) x JOIN parts p ON p.doc_id = x.doc_id")
+
+
+def write_line_items(con: duckdb.DuckDBPyConnection, cache: ParseCache, target: Path) -> int:
+    """The line items, one province at a time: its documents' cache entries read once by
+    DuckDB, sorted in memory, and written by pyarrow (one file per fiscal year) in a second
+    thread while DuckDB reads the next province.
+
+    Why not one `COPY … PARTITION_BY … ORDER BY`: that sorts the whole corpus at once (spilling
+    tens of GB at national scale), and DuckDB's partitioned writer was the slowest step of the
+    build; this keeps both cores busy and memory at about two provinces' line items.
+    """
+    schema = SCHEMAS["line_items"]
+    groups = con.execute("SELECT province_code, list(doc_id ORDER BY doc_id) "
+                         "FROM parts GROUP BY ALL ORDER BY ALL").fetchall()
+    columns = _typed_columns("line_items", "x", {"province_code": "p.province_code",
+                                                 "fiscal_year": "p.fiscal_year"})
+    # The document's rank stands in for its 64-character id in the sort: same order, cheaper.
+    order = SORT_KEYS["line_items"].replace("doc_id", "p.doc_no")
+    written = 0
+    with ThreadPoolExecutor(max_workers=1) as writer:
+        pending: Future | None = None
+        for province, doc_ids in groups:
+            files = ", ".join(_sql_str(cache.path(doc_id).as_posix()) for doc_id in doc_ids)
+            table = con.sql(f"SELECT {columns} FROM read_parquet([{files}]) x "
+                            "JOIN parts p ON p.doc_id = x.doc_id "
+                            f"ORDER BY p.fiscal_year, {order}").to_arrow_table()
+            if pending is not None:
+                written += pending.result()
+            pending = writer.submit(_write_years, table.cast(schema),
+                                    target / "line_items" / f"province_code={province}")
+        if pending is not None:
+            written += pending.result()
+    return written
+
+
+def _write_years(table: pa.Table, folder: Path) -> int:
+    """One province's line items (sorted by fiscal year first): a file per year."""
+    start = 0
+    for run in pc.value_counts(table.column("fiscal_year")).to_pylist():  # in row order
+        _write_file(table.slice(start, run["counts"]),
+                    folder / f"fiscal_year={run['values']}" / "data_0.parquet")
+        start += run["counts"]
+    return table.num_rows
+
+
+def _write_file(table: pa.Table, path: Path) -> int:
+    if table.num_rows:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table, path, compression="zstd", row_group_size=LINE_ITEM_ROW_GROUP,
+                       use_dictionary=DICTIONARY_COLUMNS)
+    return table.num_rows
+
+
+def _sql_str(text: str | Path) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def write_partitioned(con: duckdb.DuckDBPyConnection, name: str, select: str | None,
+                      target: Path) -> int:
+    """One corpus table (all but the line items) as hive-partitioned, zstd Parquet, sorted for
+    the common filters, by DuckDB's `COPY … PARTITION_BY`; with no `select`, only the empty
+    placeholder that keeps an empty table queryable.
 
     The partition columns are also written inside the files, so readers that ignore folder
     names (Hugging Face `datasets`, a single file handed to a colleague) still see them.
     """
     out = target / name
-    if table.num_rows == 0:
+    count = 0
+    if select is not None:
+        (count,) = con.execute(
+            f"COPY ({select} ORDER BY province_code, fiscal_year, {SORT_KEYS[name]}) "
+            f"TO {_sql_str(out)} (FORMAT parquet, PARTITION_BY (province_code, fiscal_year), "
+            "COMPRESSION zstd, WRITE_PARTITION_COLUMNS true)").fetchone()
+    if count == 0:
         # Keep the table queryable with its columns: one empty file in the unknown partition.
         empty = out / f"province_code={UNKNOWN_PROVINCE}" / "fiscal_year=0"
-        empty.mkdir(parents=True)
-        pq.write_table(table, empty / "empty.parquet")
-        return
-    con.register("staged", table)
-    con.execute(
-        f"COPY (SELECT * FROM staged ORDER BY {SORT_KEYS[name]}) TO '{out}' "
-        "(FORMAT parquet, PARTITION_BY (province_code, fiscal_year), COMPRESSION zstd, "
-        "WRITE_PARTITION_COLUMNS true)")
-    con.unregister("staged")
+        empty.mkdir(parents=True, exist_ok=True)
+        pq.write_table(SCHEMAS[name].empty_table(), empty / "empty.parquet")
+    return int(count)
 
 
 def view_sql(name: str, corpus_dir: Path) -> str:
     glob = (corpus_dir / name / "*" / "*" / "*.parquet").as_posix()
-    return (f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet('{glob}', "
+    return (f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet({_sql_str(glob)}, "
             "hive_partitioning = true, "
             "hive_types = {'province_code': 'VARCHAR', 'fiscal_year': 'INTEGER'})")
 
 
-def write_database(db_path: Path, corpus_dir: Path) -> None:
+def write_database(db_path: Path, corpus_dir: Path, extra_views: dict[str, str] | None = None
+                   ) -> None:
     """corpus.duckdb with a view per table, built aside and renamed into place."""
     fd, tmp = tempfile.mkstemp(dir=db_path.parent, prefix=".corpus-", suffix=".duckdb")
     os.close(fd)
@@ -233,7 +411,7 @@ def write_database(db_path: Path, corpus_dir: Path) -> None:
         with duckdb.connect(tmp) as con:
             for name in SCHEMAS:
                 con.execute(view_sql(name, corpus_dir))
-            for name, sql in CONVENIENCE_VIEWS.items():
+            for name, sql in {**CONVENIENCE_VIEWS, **(extra_views or {})}.items():
                 con.execute(f"CREATE OR REPLACE VIEW {name} AS {sql}")
         os.replace(tmp, db_path)
     finally:
@@ -241,32 +419,73 @@ def write_database(db_path: Path, corpus_dir: Path) -> None:
         Path(tmp + ".wal").unlink(missing_ok=True)
 
 
-def build_corpus(data_dir: Path | str, parser_version: str = PARSER_VERSION) -> BuildSummary:
-    data_dir = Path(data_dir).resolve()
-    cache = ParseCache(data_dir, parser_version)
-    rows = collect_rows(data_dir, cache)
+def new_build_id() -> str:
     now = time.time()
     build_id = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now)) + f"{now % 1:.6f}"[1:]
-    build_id += f"-{uuid.uuid4().hex[:6]}"
+    return build_id + f"-{uuid.uuid4().hex[:6]}"
+
+
+def build_corpus(data_dir: Path | str, parser_version: str = PARSER_VERSION,
+                 threads: int | None = None, memory_limit: str | None = None) -> BuildSummary:
+    """Assemble the corpus from the parse cache and swap it in; return what was built."""
+    started = time.monotonic()
+    data_dir = Path(data_dir).resolve()
+    cache = ParseCache(data_dir, parser_version)
+    build_id = new_build_id()
     builds = data_dir / "corpus.builds"
     staging = builds / f".{build_id}.partial"
     final = builds / build_id
     staging.mkdir(parents=True)
+    rows: dict[str, int] = {}
+    steps: dict[str, float] = {}
+    clock = time.monotonic()
+
+    def step(name: str) -> None:
+        nonlocal clock
+        now = time.monotonic()
+        steps[name] = round(now - clock, 3)
+        clock = now
+
     try:
         with duckdb.connect() as con:
+            con.execute(f"SET temp_directory = {_sql_str(staging / '.spill')}")
+            if threads:
+                con.execute(f"SET threads = {int(threads)}")
+            if memory_limit:
+                con.execute(f"SET memory_limit = {_sql_str(memory_limit)}")
+            con.execute("SET preserve_insertion_order = false")  # ORDER BY still holds
+            parsed = has_entries(cache)
+            if parsed:
+                load_results(con, cache)
+                step("read parse results")
+                merge_documents(con, data_dir)
+                step("merge documents with the catalog")
             for name in SCHEMAS:
-                write_partitioned(con, name, _arrow(name, rows[name]), staging)
+                if not parsed:
+                    rows[name] = write_partitioned(con, name, None, staging)
+                elif name == "line_items":
+                    rows[name] = write_line_items(con, cache, staging)
+                    if not rows[name]:
+                        write_partitioned(con, name, None, staging)
+                else:
+                    select = ("SELECT * FROM documents_merged" if name == "documents"
+                              else json_rows_sql(name))
+                    rows[name] = write_partitioned(con, name, select, staging)
+                step(f"write {name}")
+        shutil.rmtree(staging / ".spill", ignore_errors=True)
         staging.rename(final)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    write_database(data_dir / "corpus.duckdb", final)
+    write_database(data_dir / "corpus.duckdb", final, runs_view(data_dir))
     link = data_dir / "corpus"
     tmp_link = data_dir / f".corpus-{build_id}"
     tmp_link.symlink_to(final.relative_to(data_dir))
     os.replace(tmp_link, link)
     _prune(builds, keep={final.name})
-    return BuildSummary(build_id, final, {name: len(rows[name]) for name in SCHEMAS})
+    step("swap in and prune")
+    return BuildSummary(build_id, final, {name: rows[name] for name in SCHEMAS},
+                        time.monotonic() - started, steps)
 
 
 def _prune(builds: Path, keep: set[str]) -> None:

@@ -22,6 +22,24 @@ def _data_dir_option(parser: argparse.ArgumentParser) -> None:
                         help=f"data directory (default: ${DATA_ENV}, else ./budget-data)")
 
 
+def _parse_options(parser: argparse.ArgumentParser) -> None:
+    from archive.parse import DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT_S
+
+    parser.add_argument("--workers", type=int, default=None,
+                        help="parse processes (default: all cores)")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, metavar="SECONDS",
+                        help=f"time limit per document (default: {DEFAULT_TIMEOUT_S:g})")
+    parser.add_argument("--memory-mb", type=int, default=DEFAULT_MEMORY_BYTES // 2**20,
+                        help="address-space limit per document, MiB (default: "
+                             f"{DEFAULT_MEMORY_BYTES // 2**20})")
+
+
+def _limits(args: argparse.Namespace):
+    from archive.parse import Limits
+
+    return Limits(timeout_s=args.timeout, memory_bytes=args.memory_mb * 2**20)
+
+
 def _data_dir(args: argparse.Namespace) -> Path:
     return args.data_dir or default_data_dir()
 
@@ -50,16 +68,39 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("parse", help="parse every archived document not yet parsed")
     _data_dir_option(p)
-    p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    _parse_options(p)
+    p.add_argument("--retry-failed", action="store_true",
+                   help="parse again the documents whose cached result is `failed`")
+
+    p = sub.add_parser("status", help="what the data directory holds: documents by status, "
+                                      "portal, province and year; failures; the last runs")
+    _data_dir_option(p)
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--runs", type=int, default=5, help="how many recent runs to show")
 
     p = sub.add_parser("build", help="build the Parquet corpus and corpus.duckdb")
     _data_dir_option(p)
 
+    p = sub.add_parser("run", help="crawl + parse + build, for cron and systemd timers")
+    p.add_argument("--portals", type=Path, required=True, help="registry TOML file")
+    p.add_argument("--portal", action="append", default=None, metavar="ID",
+                   help="only this portal (repeat for several)")
+    _data_dir_option(p)
+    _parse_options(p)
+    p.add_argument("--always-build", action="store_true",
+                   help="rebuild the corpus even when nothing new was parsed")
+
     p = sub.add_parser("query", help="run SQL on the corpus (read-only)")
     _data_dir_option(p)
-    p.add_argument("--format", choices=("table", "csv", "json"), default="table",
-                   help="json: one object per line")
+    p.add_argument("--format", choices=("table", "csv", "json", "parquet"), default="table",
+                   help="json: one object per line; parquet: to the file given by --output")
+    p.add_argument("--output", type=Path, default=None,
+                   help="write here instead of stdout (required for parquet)")
     p.add_argument("sql")
+
+    p = sub.add_parser("sql", help="interactive SQL on the corpus: the duckdb shell if it is "
+                                   "on PATH, else a small built-in one")
+    _data_dir_option(p)
 
     p = sub.add_parser("release", help="freeze the current build into releases/VERSION")
     p.add_argument("version", help="e.g. 2024.1 or v1.0.0")
@@ -69,6 +110,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("verify", help="recompute every hash of a release; exit 1 on a mismatch")
     p.add_argument("release_dir", type=Path)
+
+    p = sub.add_parser("portals", help="portal registries: `portals check FILE` validates one")
+    portals = p.add_subparsers(dest="portals_command", required=True, metavar="ACTION")
+    check = portals.add_parser("check", help="check keys, families, region codes, duplicate ids")
+    check.add_argument("file", type=Path)
+
+    p = sub.add_parser("replay", help="write an archived document's bytes, read from the WARC")
+    p.add_argument("target", metavar="URL_OR_SHA256")
+    _data_dir_option(p)
+    p.add_argument("-o", "--output", type=Path, default=None, help="file (default: stdout)")
+
+    p = sub.add_parser("wacz", help="export the crawl's WARC files as one WACZ (for pywb etc.)")
+    p.add_argument("output", type=Path)
+    _data_dir_option(p)
 
     p = sub.add_parser("parse-file", help="parse one file, no data directory needed")
     p.add_argument("path", type=Path)
@@ -110,26 +165,69 @@ def cmd_parse_file(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_parse(args: argparse.Namespace, console: Console) -> int:
     from archive.progress import parse_with_progress
+    from archive.runs import logged_run, parse_fields
 
-    summary = parse_with_progress(_data_dir(args), args.workers, console)
-    return 0 if summary is not None else 1
+    data_dir = _data_dir(args)
+    with logged_run(data_dir, "parse") as run:
+        summary = parse_with_progress(data_dir, args.workers, console, limits=_limits(args),
+                                      retry_failed=args.retry_failed)
+        run.update(**parse_fields(summary))
+    return 0
+
+
+def cmd_status(args: argparse.Namespace, console: Console) -> int:
+    from archive.status import collect_status, render
+
+    status = collect_status(_data_dir(args), runs=args.runs)
+    if args.format == "json":
+        json.dump(status.as_dict(), sys.stdout, ensure_ascii=False, indent=2, default=str)
+        sys.stdout.write("\n")
+    else:
+        render(status, Console())
+    return 0
 
 
 def cmd_build(args: argparse.Namespace, console: Console) -> int:
     from archive.build import build_corpus
+    from archive.runs import logged_run
 
-    summary = build_corpus(_data_dir(args))
+    data_dir = _data_dir(args)
+    with logged_run(data_dir, "build") as run:
+        summary = build_corpus(data_dir)
+        run.update(build_id=summary.build_id, built_rows=summary.rows)
     counts = ", ".join(f"{n} {t}" for t, n in summary.rows.items())
-    console.print(f"built corpus {summary.build_id}: {counts}")
+    console.print(f"built corpus {summary.build_id} in {summary.seconds:.1f} s: {counts}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, console: Console) -> int:
+    from archive.runs import RunInProgress, run_pipeline
+
+    _check_registry(args)
+    try:
+        record = run_pipeline(args.portals, _data_dir(args), portal_ids=args.portal,
+                              workers=args.workers, limits=_limits(args), console=console,
+                              always_build=args.always_build)
+    except RunInProgress as exc:
+        console.print(f"[yellow]{exc}[/]")
+        return 75  # EX_TEMPFAIL: cron may try again next time
+    console.print(f"run {record['run_id']} {record['status']} in {record['seconds']:.1f} s")
     return 0
 
 
 def cmd_query(args: argparse.Namespace, console: Console) -> int:
     import duckdb
 
-    from archive.query import CorpusNotBuilt, run_query, to_csv, to_json_lines, to_rich_table
+    from archive.query import (CorpusNotBuilt, query_to_parquet, run_query, to_csv,
+                               to_json_lines, to_rich_table)
 
+    if args.format == "parquet" and args.output is None:
+        raise UsageError("--format parquet writes a file: give it with --output FILE")
     try:
+        if args.format == "parquet":
+            rows_written = query_to_parquet(_data_dir(args), args.sql, args.output)
+            console.print(f"wrote {rows_written} row(s) to {args.output}")
+            return 0
         columns, rows = run_query(_data_dir(args), args.sql)
     except CorpusNotBuilt as exc:
         console.print(f"[red]error:[/] {exc}")
@@ -137,18 +235,34 @@ def cmd_query(args: argparse.Namespace, console: Console) -> int:
     except duckdb.Error as exc:
         console.print(f"[red]query failed:[/] {exc}")
         return 1
-    if args.format == "csv":
-        sys.stdout.write(to_csv(columns, rows))
-    elif args.format == "json":
-        sys.stdout.write(to_json_lines(columns, rows))
-    else:
+    if args.format == "table" and args.output is None:
         Console().print(to_rich_table(columns, rows))
+        return 0
+    if args.format == "table":
+        with args.output.open("w", encoding="utf-8") as fh:
+            Console(file=fh, width=200).print(to_rich_table(columns, rows))
+        return 0
+    text = to_csv(columns, rows) if args.format == "csv" else to_json_lines(columns, rows)
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
     return 0
 
 
-def cmd_crawl(args: argparse.Namespace, console: Console) -> int:
+def cmd_sql(args: argparse.Namespace, console: Console) -> int:
+    from archive.query import CorpusNotBuilt, interactive_shell
+
+    try:
+        return interactive_shell(_data_dir(args), console)
+    except CorpusNotBuilt as exc:
+        console.print(f"[red]error:[/] {exc}")
+        return 1
+
+
+def _check_registry(args: argparse.Namespace) -> None:
+    """A missing or malformed registry, or an unknown --portal, is a usage error."""
     from crawler.registry import RegistryError, load_registry
-    from crawler.run import run_crawl
 
     if not args.portals.is_file():
         raise UsageError(f"no such registry file: {args.portals}")
@@ -159,8 +273,58 @@ def cmd_crawl(args: argparse.Namespace, console: Console) -> int:
     unknown = set(args.portal or ()) - {p.id for p in portals}
     if unknown:
         raise UsageError(f"no portal with id {', '.join(sorted(unknown))} in {args.portals}")
-    summary = run_crawl(args.portals, _data_dir(args), portal_ids=args.portal)
+
+
+def cmd_crawl(args: argparse.Namespace, console: Console) -> int:
+    from archive.runs import crawl_fields, logged_run
+    from crawler.run import run_crawl
+
+    _check_registry(args)
+    data_dir = _data_dir(args)
+    with logged_run(data_dir, "crawl") as run:
+        summary = run_crawl(args.portals, data_dir, portal_ids=args.portal)
+        run.update(**crawl_fields(summary))
+    from crawler.report import format_report, troubled_portals
+
     console.print(f"crawl finished: {summary}")
+    console.print(format_report(list(summary.reports), troubled_portals(data_dir)),
+                  markup=False, highlight=False, soft_wrap=True)
+    return 0
+
+
+def cmd_portals(args: argparse.Namespace, console: Console) -> int:
+    from crawler.registry import check_registry
+
+    if not args.file.is_file():
+        raise UsageError(f"no such registry file: {args.file}")
+    problems = check_registry(args.file)
+    for problem in problems:
+        console.print(f"[red]✗[/] {problem}", markup=True, highlight=False)
+    console.print(f"{args.file}: " + (f"{len(problems)} problem(s)" if problems else "ok"))
+    return 1 if problems else 0
+
+
+def cmd_replay(args: argparse.Namespace, console: Console) -> int:
+    from archive.replay import NotArchived, replay
+
+    try:
+        data = replay(_data_dir(args), args.target)
+    except NotArchived as exc:
+        console.print(f"[red]not archived:[/] {exc}")
+        return 1
+    if args.output:
+        args.output.write_bytes(data)
+        console.print(f"wrote {len(data)} bytes to {args.output}")
+    else:
+        sys.stdout.buffer.write(data)
+    return 0
+
+
+def cmd_wacz(args: argparse.Namespace, console: Console) -> int:
+    from archive.replay import export_wacz
+
+    path = export_wacz(_data_dir(args), args.output)
+    console.print(f"wrote {path}")
     return 0
 
 
@@ -205,8 +369,9 @@ def cmd_verify(args: argparse.Namespace, console: Console) -> int:
 
 COMMANDS = {
     "demo": cmd_demo, "demo-portal": cmd_demo_portal, "crawl": cmd_crawl, "parse": cmd_parse,
-    "build": cmd_build, "query": cmd_query, "parse-file": cmd_parse_file,
-    "release": cmd_release, "verify": cmd_verify,
+    "status": cmd_status, "build": cmd_build, "run": cmd_run, "query": cmd_query,
+    "sql": cmd_sql, "parse-file": cmd_parse_file, "release": cmd_release,
+    "verify": cmd_verify, "portals": cmd_portals, "replay": cmd_replay, "wacz": cmd_wacz,
 }
 
 if __name__ == "__main__":

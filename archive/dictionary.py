@@ -53,6 +53,10 @@ VOCABULARIES: dict[str, dict[Any, str]] = {
         "state_capital": "国有资本经营预算支出表 — state capital operations budget spending",
         "project_performance": "项目绩效目标表 — project performance targets",
         "overall_performance": "整体绩效目标表 — department-wide performance targets",
+        "fiscal_by_function":
+            "财政拨款支出表（功能科目） — appropriations by functional classification",
+        "operating_costs": "机关运行经费 — running costs of government offices",
+        "procurement": "政府采购 — government procurement",
         "other": "any other table (not one of the standard disclosure tables)",
     },
     "measure": {
@@ -85,6 +89,11 @@ VOCABULARIES: dict[str, dict[Any, str]] = {
         "final": "决算数 — final accounts figure (决算 tables)",
         "execution_rate":
             "执行率 / 完成% — execution rate: a percentage, not money (see amount_raw)",
+        "fiscal_appropriation": "财政拨款收入 — appropriations from all three budgets together",
+        "operating_costs": "机关运行经费 — running costs of government offices",
+        "meeting": "会议费 — meeting costs (printed beside the 三公)",
+        "training": "培训费 — training costs (printed beside the 三公)",
+        "contingency": "单位预留机动经费 — the unit's reserved contingency funds",
     },
     "classification": {
         "functional": "支出功能分类科目 — functional classification code (e.g. 2080505)",

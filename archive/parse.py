@@ -1,13 +1,16 @@
-"""The parse stage: every archived document not yet parsed by this parser version, in a process pool.
+"""The parse stage: every archived document not yet parsed by this parser version, in a pool.
 
-Each document is parsed in a worker process under a CPU-time alarm and an address-space limit,
-so one hostile file ends as a `failed` result with its reason instead of taking the run down.
-A worker that dies outright breaks the pool; its documents are recorded as failed and the pool is
-started again for the rest.
+Each document is parsed in a child process of its own, forked by a pool worker, under an
+address-space limit (RLIMIT_AS) and a wall-clock limit: a file that hangs the parser (even inside
+C code, where no Python signal reaches) is killed, one that exhausts memory or crashes the
+interpreter only ends its child, and either way the document is recorded as `failed` with the
+reason while the pool goes on. The unit of work, `parse_isolated`, is a plain function of
+picklable arguments, so any `concurrent.futures` executor can run it (DESIGN.md § Scale).
 """
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import os
 import resource
 import signal
@@ -19,20 +22,38 @@ from pathlib import Path
 from typing import Any, Callable
 
 from archive.catalog import read_catalog
-from archive.parse_cache import ParseCache
+from archive.parse_cache import ContractError, ParseCache, document_statuses
 from archive.store import RawStore
 from parsing.schema import DOCUMENT_FIELDS, PARSER_VERSION
 
-DEFAULT_TIMEOUT_S = 300
+DEFAULT_TIMEOUT_S = 300.0
 DEFAULT_MEMORY_BYTES = 4 * 1024**3
+
+# A parser: file bytes and a name → the parse-result contract's dict. The real one is
+# parsing.parse.parse_bytes; tests pass hanging or exploding ones to exercise the limits.
+ParseFunction = Callable[[bytes, str], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Limits:
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    memory_bytes: int = DEFAULT_MEMORY_BYTES
 
 
 @dataclass
 class ParseSummary:
-    parsed: int = 0
-    cached: int = 0
-    statuses: Counter = field(default_factory=Counter)
+    parsed: int = 0  # parsed in this run (retries included)
+    cached: int = 0  # already in the parse cache for this parser version
+    missing: int = 0  # in the catalog but not in the raw store
+    statuses: Counter = field(default_factory=Counter)  # of what was parsed in this run
     failures: dict[str, str] = field(default_factory=dict)  # sha256 -> reason
+
+
+def parse_bytes(data: bytes, name: str) -> dict[str, Any]:
+    """The real parser (imported in the worker, so the parent never loads pdfplumber)."""
+    from parsing.parse import parse_bytes as parse
+
+    return parse(data, name=name)
 
 
 def archived_documents(data_dir: Path) -> list[str]:
@@ -52,115 +73,153 @@ def failure_result(sha256: str, reason: str) -> dict[str, Any]:
     return {"document": document, "tables": [], "cells": [], "line_items": [], "checks": []}
 
 
-def _limit_worker(memory_bytes: int) -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+def _store(cache: ParseCache, sha256: str, result: dict[str, Any], replace: bool) -> None:
+    (cache.replace if replace else cache.put)(sha256, result)
 
 
-class _Timeout(Exception):
-    pass
-
-
-def _on_alarm(signum: int, frame: Any) -> None:
-    raise _Timeout()
-
-
-def parse_one(raw_path: str, sha256: str, cache_root: str, timeout_s: int) -> tuple[str, str]:
-    """Parse one stored document into the cache (in a worker); return (status, reason)."""
-    from parsing.parse import parse_bytes
-
-    cache = ParseCache(Path(cache_root).parent.parent, PARSER_VERSION)
-    signal.signal(signal.SIGALRM, _on_alarm)
-    signal.alarm(timeout_s)
+def _child(conn: Any, raw_path: str, sha256: str, data_dir: str, limits: Limits,
+           parse: ParseFunction, replace: bool) -> None:
+    """In the document's own process: limit memory, parse, write the cache entry, report."""
+    resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
     try:
-        result = parse_bytes(Path(raw_path).read_bytes(), name=sha256)
-    except _Timeout:
-        result = failure_result(sha256, f"parse exceeded the time limit of {timeout_s} s")
+        result = parse(Path(raw_path).read_bytes(), sha256)
     except MemoryError:
-        result = failure_result(sha256, "parse exceeded the memory limit")
+        result = failure_result(sha256, "parse exceeded the memory limit of "
+                                        f"{limits.memory_bytes // 2**20} MiB")
     except Exception as exc:  # the parser promises not to raise; if it does, record why
         result = failure_result(sha256, f"parser error: {type(exc).__name__}: {exc}")
-    finally:
-        signal.alarm(0)
-    cache.put(sha256, result)
-    doc = result["document"]
-    return doc["parse_status"], doc.get("status_reason") or ""
+    cache = ParseCache(data_dir, PARSER_VERSION)
+    try:
+        _store(cache, sha256, result, replace)
+    except ContractError as exc:
+        result = failure_result(sha256, f"the parse result breaks the contract: {exc}")
+        _store(cache, sha256, result, replace)
+    document = result["document"]
+    conn.send((document["parse_status"], document.get("status_reason") or ""))
+    conn.close()
+
+
+def parse_isolated(raw_path: str, sha256: str, data_dir: str, limits: Limits,
+                   parse: ParseFunction = parse_bytes, replace: bool = False) -> tuple[str, str]:
+    """Parse one stored document into the cache in a child process; return (status, reason).
+
+    Whatever happens to the child, the document ends with a cache entry.
+    """
+    ctx = mp.get_context("fork")
+    reader, writer = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_child, daemon=True,
+                        args=(writer, raw_path, sha256, data_dir, limits, parse, replace))
+    child.start()
+    writer.close()
+    report: tuple[str, str] | None = None
+    if reader.poll(limits.timeout_s):  # a report, or end of file if the child died
+        try:
+            report = reader.recv()
+        except EOFError:
+            report = None
+        reason = _death(child)
+    else:
+        child.kill()
+        reason = f"parse exceeded the time limit of {limits.timeout_s:g} s (killed)"
+    child.join()
+    reader.close()
+    if report is not None:
+        return report
+    if reason is None:
+        reason = _death(child) or "the parser process ended without a result"
+    _store(ParseCache(data_dir, PARSER_VERSION), sha256, failure_result(sha256, reason),
+           replace=True)  # the child may have died after writing: the failure is the truth
+    return "failed", reason
+
+
+def _death(child: Any) -> str | None:
+    """Why a finished child died, in words (None while it runs or when it exited cleanly)."""
+    child.join(timeout=5)
+    code = child.exitcode
+    if code is None or code == 0:
+        return None
+    if code < 0:
+        name = signal.Signals(-code).name
+        hint = " (out of memory?)" if -code == signal.SIGKILL else ""
+        return f"the parser process was killed by {name}{hint}"
+    return f"the parser process exited with status {code}"
 
 
 def parse_archive(
     data_dir: Path | str,
     workers: int | None = None,
-    timeout_s: int = DEFAULT_TIMEOUT_S,
-    memory_bytes: int = DEFAULT_MEMORY_BYTES,
+    limits: Limits = Limits(),
     progress: Callable[[int, int], None] | None = None,
+    retry_failed: bool = False,
+    parse: ParseFunction = parse_bytes,
 ) -> ParseSummary:
-    """Parse what the archive holds and the cache lacks; return what happened."""
+    """Parse what the archive holds and the cache lacks (and, with `retry_failed`, what
+    failed before); return what happened."""
     data_dir = Path(data_dir)
     store = RawStore(data_dir)
     cache = ParseCache(data_dir, PARSER_VERSION)
     summary = ParseSummary()
-    todo = []
+    failed = ({doc_id for doc_id, status, _ in document_statuses(cache) if status == "failed"}
+              if retry_failed else set())
+    todo: list[tuple[str, bool]] = []  # (sha256, replace an earlier failure)
     for sha in archived_documents(data_dir):
-        if cache.has(sha):
+        if not store.has(sha):
+            summary.missing += 1
+        elif sha in failed:
+            todo.append((sha, True))
+        elif cache.has(sha):
             summary.cached += 1
-        elif store.has(sha):
-            todo.append(sha)
+        else:
+            todo.append((sha, False))
     total = len(todo)
     if progress:
         progress(0, total)
-    workers = workers or os.cpu_count() or 1
 
-    def tick() -> None:
+    def record(sha: str, status: str, reason: str) -> None:
+        summary.parsed += 1
+        summary.statuses[status] += 1
+        if status == "failed":
+            summary.failures[sha] = reason
         if progress:
             progress(summary.parsed, total)
 
+    workers = workers or os.cpu_count() or 1
     while todo:
-        todo, suspects = _run_pool(todo, store, cache, workers, timeout_s, memory_bytes,
-                                   summary, tick)
-        # A dead worker breaks every future in flight: retry those alone, so only the document
-        # that kills a pool of its own is recorded as failed.
-        for sha in suspects:
-            _, again = _run_pool([sha], store, cache, 1, timeout_s, memory_bytes, summary, tick)
-            if again:
-                reason = "the parser process died (killed or crashed)"
-                cache.put(sha, failure_result(sha, reason))
-                _record(summary, sha, "failed", reason)
-                tick()
+        todo = _run_pool(todo, store, data_dir, workers, limits, parse, record)
     return summary
 
 
-def _run_pool(todo: list[str], store: RawStore, cache: ParseCache, workers: int, timeout_s: int,
-              memory_bytes: int, summary: ParseSummary,
-              tick: Callable[[], None]) -> tuple[list[str], list[str]]:
-    """Run one pool over `todo`; if a worker dies, return (not yet started, in flight)."""
-    pending: dict[Future, str] = {}
+def _run_pool(todo: list[tuple[str, bool]], store: RawStore, data_dir: Path, workers: int,
+              limits: Limits, parse: ParseFunction,
+              record: Callable[[str, str, str], None]) -> list[tuple[str, bool]]:
+    """Run one pool over `todo`; return what is left if a pool worker itself died.
+
+    Workers only fork and wait, so this is a backstop: the documents in flight when a worker
+    dies are recorded as failed (each already had its own child and limits), the rest go on in
+    a new pool.
+    """
+    pending: dict[Future, tuple[str, bool]] = {}
     queue = list(reversed(todo))
-    with ProcessPoolExecutor(max_workers=workers, initializer=_limit_worker,
-                             initargs=(memory_bytes,)) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as pool:
         try:
             while queue or pending:
                 while queue and len(pending) < workers * 2:
-                    sha = queue.pop()
-                    pending[pool.submit(parse_one, str(store.path(sha)), sha, str(cache.root),
-                                        timeout_s)] = sha
+                    sha, replace = queue.pop()
+                    future = pool.submit(parse_isolated, str(store.path(sha)), sha,
+                                         str(data_dir), limits, parse, replace)
+                    pending[future] = (sha, replace)
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    status, reason = fut.result()  # raises BrokenProcessPool before the pop
-                    _record(summary, pending.pop(fut), status, reason)
-                    tick()
+                for future in done:
+                    status, reason = future.result()  # raises BrokenProcessPool first
+                    record(pending.pop(future)[0], status, reason)
         except BrokenProcessPool:
-            suspects = []
-            for fut, sha in pending.items():
-                if fut.done() and fut.exception() is None:
-                    _record(summary, sha, *fut.result())
-                    tick()
+            for future, (sha, replace) in pending.items():
+                if future.done() and future.exception() is None:
+                    record(sha, *future.result())
                 else:
-                    suspects.append(sha)
-            return list(reversed(queue)), suspects
-    return [], []
-
-
-def _record(summary: ParseSummary, sha: str, status: str, reason: str) -> None:
-    summary.parsed += 1
-    summary.statuses[status] += 1
-    if status == "failed":
-        summary.failures[sha] = reason
+                    reason = "the parse worker process died"
+                    _store(ParseCache(data_dir, PARSER_VERSION), sha,
+                           failure_result(sha, reason), replace=True)
+                    record(sha, "failed", reason)
+            return list(reversed(queue))
+    return []

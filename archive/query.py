@@ -6,9 +6,12 @@ import csv
 import datetime as dt
 import io
 import json
+import shutil
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import duckdb
 
@@ -18,11 +21,17 @@ class CorpusNotBuilt(FileNotFoundError):
 
 
 def connect(data_dir: Path | str) -> duckdb.DuckDBPyConnection:
-    """A read-only connection with the corpus views, so queries never block (or alter) a build."""
+    """A read-only connection with the corpus views, so queries never block (or alter) a build.
+
+    Parquet footers are cached for the connection's life: a one-province query then opens no
+    file it has seen before, which is what keeps small queries on many partitions fast.
+    """
     db = Path(data_dir) / "corpus.duckdb"
     if not db.is_file():
         raise CorpusNotBuilt(f"no corpus at {db}: run `budget-corpus build` (or `demo`) first")
-    return duckdb.connect(str(db), read_only=True)
+    con = duckdb.connect(str(db), read_only=True)
+    con.execute("SET parquet_metadata_cache = true")
+    return con
 
 
 def run_query(data_dir: Path | str, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
@@ -30,6 +39,67 @@ def run_query(data_dir: Path | str, sql: str) -> tuple[list[str], list[tuple[Any
         cur = con.execute(sql)
         columns = [d[0] for d in cur.description] if cur.description else []
         return columns, cur.fetchall()
+
+
+def query_to_parquet(data_dir: Path | str, sql: str, output: Path) -> int:
+    """The result of `sql` as one zstd Parquet file (streamed by DuckDB, amounts still
+    DECIMAL); return the number of rows written."""
+    statement = sql.strip().rstrip(";")
+    target = str(output).replace("'", "''")
+    with connect(data_dir) as con:
+        (rows,) = con.execute(f"COPY ({statement}) TO '{target}' "
+                              "(FORMAT parquet, COMPRESSION zstd)").fetchone()
+    return int(rows)
+
+
+def interactive_shell(data_dir: Path | str, console: Any,
+                      stdin: TextIO | None = None) -> int:
+    """`budget-corpus sql`: the duckdb shell, read-only on corpus.duckdb, if it is installed;
+    otherwise a small one of our own (statements end with `;`, `.tables`, `.quit`)."""
+    db = Path(data_dir) / "corpus.duckdb"
+    if not db.is_file():
+        raise CorpusNotBuilt(f"no corpus at {db}: run `budget-corpus build` (or `demo`) first")
+    shell = shutil.which("duckdb")
+    if shell and stdin is None:
+        return subprocess.call([shell, "-readonly", str(db)])
+    return small_shell(data_dir, console, stdin or sys.stdin)
+
+
+def small_shell(data_dir: Path | str, console: Any, stdin: TextIO) -> int:
+    from rich.console import Console
+
+    out = Console()
+    interactive = stdin.isatty()
+    if interactive:
+        console.print("budget-corpus SQL (read-only). End statements with ';'. "
+                      "`.tables` lists the views, `.quit` leaves.")
+    buffer: list[str] = []
+    with connect(data_dir) as con:
+        while True:
+            if interactive:
+                console.print("sql> " if not buffer else "...> ", end="")
+            line = stdin.readline()
+            if not line:
+                break
+            command = line.strip()
+            if not buffer and command in (".quit", ".exit"):
+                break
+            if not buffer and command == ".tables":
+                names = con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal "
+                                    "ORDER BY 1").fetchall()
+                out.print("  ".join(name for (name,) in names))
+                continue
+            buffer.append(line)
+            if not command.endswith(";"):
+                continue
+            statement, buffer = "".join(buffer), []
+            try:
+                cur = con.execute(statement)
+                columns = [d[0] for d in cur.description] if cur.description else []
+                out.print(to_rich_table(columns, cur.fetchall()))
+            except duckdb.Error as exc:
+                console.print(f"[red]error:[/] {exc}")
+    return 0
 
 
 def _plain(value: Any) -> Any:

@@ -4,7 +4,7 @@ One place to extend a vocabulary (see DESIGN.md § Documents and the corpus sche
 `parse-file --json` contract uses exactly these names; later versions add names, never rename.
 """
 
-PARSER_VERSION = "0.1.0"
+PARSER_VERSION = "0.2.0"
 SCHEMA_VERSION = "1"
 
 DOCUMENT_FIELDS = [

@@ -5,12 +5,15 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import json
+
 import duckdb
+import pyarrow.parquet as pq
 import pytest
 
-from archive.build import build_corpus
+from archive.build import SCHEMAS, build_corpus
 from archive.catalog import CatalogWriter
-from archive.parse_cache import ParseCache
+from archive.parse_cache import ContractError, ParseCache
 from archive.query import connect, run_query
 from archive.store import RawStore
 from parsing.schema import DOCUMENT_FIELDS, LINE_ITEM_FIELDS, PARSER_VERSION
@@ -21,7 +24,7 @@ def _result(doc_id: str, **doc: object) -> dict:
     document.update(doc_id=doc_id, parse_status="ok", parser_version=PARSER_VERSION,
                     checks_passed=1, checks_total=1, **doc)
     item = {name: None for name in LINE_ITEM_FIELDS}
-    item.update(doc_id=doc_id, table_no=1, row_no=1, table_type="expenditure_summary",
+    item.update(doc_id=doc_id, table_no=1, row_no=1, col=2, table_type="expenditure_summary",
                 classification="functional", code="2080505", code_level=3,
                 name="机关事业单位基本养老保险缴费支出", measure="total", measure_raw="合计",
                 amount="938.9913", amount_raw="9,389,913.00", page=3, bbox=[1.0, 2.0, 3.0, 4.0])
@@ -114,8 +117,100 @@ def test_query_connection_is_read_only(data_dir: Path) -> None:
 
 
 def test_parse_cache_entry_is_written_once(tmp_path: Path) -> None:
-    cache = ParseCache(tmp_path, "v1")
-    cache.put("ab" * 32, {"first": True})
-    cache.put("ab" * 32, {"first": False})
-    assert cache.get("ab" * 32) == {"first": True}
-    assert ParseCache(tmp_path, "v2").has("ab" * 32) is False
+    cache, sha = ParseCache(tmp_path, "v1"), "ab" * 32
+    cache.put(sha, _result(sha, department="first"))
+    cache.put(sha, _result(sha, department="second"))
+    assert cache.get(sha)["document"]["department"] == "first"
+    assert ParseCache(tmp_path, "v2").has(sha) is False
+
+
+def test_parse_cache_gives_back_exactly_the_contract_dict(tmp_path: Path) -> None:
+    cache, sha = ParseCache(tmp_path, "v1"), "cd" * 32
+    result = _result(sha, fiscal_year=2024) | {"members": [{"path": "a.pdf"}]}
+    cache.put(sha, result)
+    assert json.dumps(cache.get(sha), ensure_ascii=False) == json.dumps(result,
+                                                                        ensure_ascii=False)
+
+
+@pytest.mark.parametrize("change,message", [
+    (lambda r: r["line_items"][0].update(amount="1.1234567"), "more than 6 decimal places"),
+    (lambda r: r["line_items"][0].update(colour="red"), "unknown fields in line_items"),
+    (lambda r: r["checks"][0].update(doc_id="other"), "not the document's"),
+    (lambda r: r["line_items"][0].update(row_no="first"), "contract's types"),
+])
+def test_parse_cache_refuses_a_result_that_breaks_the_contract(tmp_path: Path, change,
+                                                               message: str) -> None:
+    result = _result("ef" * 32)
+    change(result)
+    with pytest.raises(ContractError, match=message):
+        ParseCache(tmp_path, "v1").put("ef" * 32, result)
+
+
+def _line_item_files(data_dir: Path) -> list[Path]:
+    return sorted((data_dir / "corpus" / "line_items").glob("*/*/*.parquet"))
+
+
+def test_corpus_files_are_zstd_and_carry_their_partition_columns(data_dir: Path) -> None:
+    build_corpus(data_dir)
+    for path in _line_item_files(data_dir):
+        meta = pq.ParquetFile(path)
+        assert {"province_code", "fiscal_year"} <= set(meta.schema_arrow.names)
+        assert meta.metadata.row_group(0).column(0).compression == "ZSTD"
+        assert meta.schema_arrow == SCHEMAS["line_items"]
+
+
+def test_line_items_are_sorted_by_table_type_then_printed_order_within_a_partition(
+        tmp_path: Path) -> None:
+    sha = RawStore(tmp_path).put(b"%PDF-1 sorted")
+    catalog = CatalogWriter(tmp_path, "run-1")
+    catalog.append({"url": "http://127.0.0.1/x.pdf", "fetch_status": "ok", "sha256": sha})
+    catalog.close()
+    result = _result(sha, fiscal_year=2024, region_code="510000")
+    template = result["line_items"][0]
+    result["line_items"] = [
+        template | {"row_no": n, "table_type": kind, "measure": measure, "code": code}
+        for n, (kind, measure, code) in enumerate([
+            ("three_public", "total", None), ("expenditure_summary", "total", "2080505"),
+            ("expenditure_summary", "basic", "2010101"), ("expenditure_summary", "total",
+                                                          "2010101")], start=1)]
+    ParseCache(tmp_path, PARSER_VERSION).put(sha, result)
+    build_corpus(tmp_path)
+    (path,) = _line_item_files(tmp_path)
+    rows = pq.read_table(path, columns=["table_type", "measure", "code"]).to_pylist()
+    assert [tuple(r.values()) for r in rows] == [
+        ("expenditure_summary", "total", "2080505"), ("expenditure_summary", "basic", "2010101"),
+        ("expenditure_summary", "total", "2010101"), ("three_public", "total", None)]
+
+
+def test_documents_fetched_but_not_parsed_are_not_in_the_corpus(data_dir: Path) -> None:
+    catalog = CatalogWriter(data_dir, "run-2")
+    catalog.append({"url": "http://127.0.0.1/new.pdf", "fetch_status": "ok",
+                    "sha256": RawStore(data_dir).put(b"%PDF-1 new")})
+    catalog.close()
+    assert build_corpus(data_dir).rows["documents"] == 3
+
+
+def test_the_runs_view_exists_before_any_run(data_dir: Path) -> None:
+    build_corpus(data_dir)
+    _, rows = run_query(data_dir, "select count(*) from runs")
+    assert rows == [(0,)]
+
+
+def test_three_public_view_takes_the_total_row_and_checks_the_parts(tmp_path: Path) -> None:
+    sha = RawStore(tmp_path).put(b"%PDF-1 3p")
+    catalog = CatalogWriter(tmp_path, "run-1")
+    catalog.append({"url": "http://127.0.0.1/3p.pdf", "fetch_status": "ok", "sha256": sha})
+    catalog.close()
+    result = _result(sha, fiscal_year=2024, region_code="510000", department="甲")
+    template = result["line_items"][0] | {"table_type": "three_public", "code": None}
+    printed = [("单位名称", 1), ("合计", 2)]
+    amounts = {"total": "10.5", "overseas_travel": "1", "vehicle_purchase": "2",
+               "vehicle_operation": "3", "reception": "4.5"}
+    result["line_items"] = [
+        template | {"row_no": row, "name": name, "col": col, "measure": measure, "amount": value}
+        for name, row in printed for col, (measure, value) in enumerate(amounts.items(), 1)]
+    ParseCache(tmp_path, PARSER_VERSION).put(sha, result)
+    build_corpus(tmp_path)
+    _, rows = run_query(tmp_path, "select department, total, vehicle_total, reception, "
+                                  "parts_add_up, row_no from three_public")
+    assert rows == [("甲", Decimal("10.5"), Decimal("5"), Decimal("4.5"), True, 2)]

@@ -56,3 +56,22 @@ def test_crawl_with_an_unknown_portal_id_is_a_usage_error(tmp_path: Path) -> Non
                         'allowed_domains = ["127.0.0.1"]\n', encoding="utf-8")
     out = _cli("crawl", "--portals", str(registry), "--portal", "b", "--data-dir", str(tmp_path))
     assert out.returncode == 2 and "no portal with id b" in out.stderr
+
+
+def test_portals_check_passes_the_shipped_registry() -> None:
+    out = _cli("portals", "check", str(Path(__file__).parents[1] / "crawler" / "portals.toml"))
+    assert out.returncode == 0 and "ok" in out.stderr
+
+
+def test_portals_check_lists_each_problem_and_fails(tmp_path: Path) -> None:
+    registry = tmp_path / "portals.toml"
+    registry.write_text('[[portal]]\nid = "a"\nname = "甲"\nregion_code = "99"\n'
+                        'family = "nope"\nstart_urls = ["http://127.0.0.1:9/"]\n'
+                        'allowed_domains = ["127.0.0.1"]\n', encoding="utf-8")
+    out = _cli("portals", "check", str(registry))
+    assert out.returncode == 1 and "region" in out.stderr and "nope" in out.stderr
+
+
+def test_replay_of_something_never_archived_exits_1(tmp_path: Path) -> None:
+    out = _cli("replay", "--data-dir", str(tmp_path), "ab" * 32)
+    assert out.returncode == 1 and "not archived" in out.stderr
