@@ -5,41 +5,62 @@ would read "合合计计"; `dedupe_chars` keeps one of each such pair (pdfplumbe
 its quadratic cost). Some exporters emit Kangxi radicals and CJK compatibility ideographs
 (U+2F00 "⼀", U+F9xx) that look exactly like the common ideographs but compare unequal;
 `normalise_glyphs` maps those, and only those, through NFKC, so "⼀般公共预算" matches
-"一般公共预算" while full-width punctuation stays as printed.
+"一般公共预算" while full-width punctuation stays as printed (and reads the katakana middle
+dot some CJK fonts map the interpunct to as "·").
 """
 
 from __future__ import annotations
 
-import itertools
 import re
 import unicodedata
 from operator import itemgetter
 
-from pdfplumber.utils.clustering import cluster_objects
-
-_LOOK_ALIKES = re.compile(r"[\u2e80-\u2fdf\uf900-\ufaff\U0002f800-\U0002fa1f]")
+_LOOK_ALIKES = re.compile(r"[\u2e80-\u2fdf\uf900-\ufaff\U0002f800-\U0002fa1f\u30fb]")
+_SAME = {"\u30fb": "\u00b7"}  # (not an NFKC equivalence)
 _DEDUPE_TOLERANCE = 1.0
 
 
 def normalise_glyphs(text: str) -> str:
-    """Kangxi radicals and compatibility ideographs → the unified ideographs they stand for."""
+    """Kangxi radicals and compatibility ideographs → the unified ideographs they stand for;
+    the katakana middle dot some fonts draw for the interpunct (中国交通・四川) → "·"."""
     if not _LOOK_ALIKES.search(text):
         return text
-    return _LOOK_ALIKES.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), text)
+    return _LOOK_ALIKES.sub(lambda m: _SAME.get(m.group(0))
+                            or unicodedata.normalize("NFKC", m.group(0)), text)
 
 
 def dedupe_chars(chars: list[dict]) -> list[dict]:
     """`chars` without duplicates: same text, font and size within 1 pt of another char (the
-    first drawn is kept), in their original order — what pdfplumber's `dedupe_chars` returns."""
+    first drawn is kept), in their original order — what pdfplumber's `dedupe_chars` returns
+    (its clusters are chains of values at most 1 pt apart, first by `doctop`, then `x0`)."""
     key = itemgetter("upright", "text", "fontname", "size")
-    position = {id(ch): i for i, ch in enumerate(chars)}
-    kept = []
-    for _, group in itertools.groupby(sorted(chars, key=key), key=key):
-        group_chars = list(group)
-        if len(group_chars) == 1:
-            kept.append(group_chars[0])
+    groups: dict[tuple, list[dict]] = {}
+    for ch in chars:
+        groups.setdefault(key(ch), []).append(ch)
+    drop: set[int] = set()
+    for group in groups.values():
+        if len(group) == 1:
             continue
-        for row in cluster_objects(group_chars, itemgetter("doctop"), _DEDUPE_TOLERANCE):
-            for cluster in cluster_objects(row, itemgetter("x0"), _DEDUPE_TOLERANCE):
-                kept.append(min(cluster, key=itemgetter("doctop", "x0")))
-    return sorted(kept, key=lambda ch: position[id(ch)])
+        for row in _chains(group, "doctop"):
+            if len(row) == 1:
+                continue
+            for cluster in _chains(row, "x0"):
+                if len(cluster) > 1:
+                    keep = min(cluster, key=itemgetter("doctop", "x0"))
+                    drop.update(id(ch) for ch in cluster if ch is not keep)
+    return [ch for ch in chars if id(ch) not in drop] if drop else list(chars)
+
+
+def _chains(objects: list[dict], name: str) -> list[list[dict]]:
+    """Objects sorted by `name` (stably), cut where two neighbours differ by more than the
+    tolerance."""
+    chains: list[list[dict]] = []
+    last = 0.0
+    for obj in sorted(objects, key=itemgetter(name)):
+        value = obj[name]
+        if chains and value - last <= _DEDUPE_TOLERANCE:
+            chains[-1].append(obj)
+        else:
+            chains.append([obj])
+        last = value
+    return chains

@@ -32,7 +32,7 @@ from parsing.regions import admin_level
 from parsing.schema import DOCUMENT_FIELDS, PARSER_VERSION
 from parsing.sniff import detect_type
 from parsing.stitch import stitch_pages
-from parsing.tables import TypedTable, caption_unit, type_table
+from parsing.tables import TypedTable, caption_unit, tables_published_elsewhere, type_table
 
 METADATA_PAGES = 3  # cover and contents: where a document says what it is
 DEFAULT_UNIT = "万元"
@@ -190,7 +190,12 @@ def parse_content(content: Content, result: dict[str, Any]) -> dict[str, Any]:
     result["facts"] = [_fact_row(doc_id, n, f, page) for n, f in enumerate(facts, start=1)]
     typed = [t for t in tables if t.table_type != "other"]
     if not tables:
-        return _status(result, "partial", "no ruled table found")
+        # Some bodies publish the narrative here and the tables as a separate file: that is a
+        # complete reading of this document, said in its reason, not a parser failure.
+        said = tables_published_elsewhere([line.text for line in content.lines])
+        if said:
+            return _status(result, "ok", f"narrative only, tables published separately: {said}")
+        return _status(result, "partial", "no table found")
     if not typed:
         return _status(result, "partial", f"{len(tables)} tables found, none recognised")
     if not items and not all(t.is_empty for t in typed):

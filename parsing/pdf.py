@@ -1,31 +1,38 @@
 """PDF pages → tables (as grids, with the text lines above them) and free text lines.
 
-Every page is first looked at cheaply (`triage`); only pages that may hold a table are read
-by pdfplumber, once, without layout analysis (laparams), each closed after use so a 300-page
-document does not keep every page's objects in memory. A read page becomes a `PageView`: its
-characters de-duplicated (bold drawn twice), its visible rules (both only where they fall on
-the page), both turned upright when the content is drawn sideways. Ruled tables come from the rules (`rulings`), tables without
-vertical rules from the text positions (`unruled`); a ruling that holds a caption, notes or the
-start of the next table is split there.
+Every page is first looked at cheaply with pypdfium2 (`triage`: its text lines, whether it
+draws rules); only pages that may hold a table are read in full, by pdfium too (`pdfium_page`:
+glyphs with pdfminer's boxes, path segments as edges; a few milliseconds a page where pdfminer
+takes tens). pdfplumber (pdfminer), without layout analysis and closing each page after use,
+is the reference reader (`reader="pdfminer"`); both give the same tables, which
+benchmarks/parser_speed.py checks on every real file. A read page becomes a `PageView`: its
+glyphs de-duplicated (bold drawn twice), its visible rules, both only where they fall on the
+page and turned upright when the content is drawn sideways. Ruled tables come from the rules
+(`rulings`), tables without vertical rules from the text positions (`unruled`); a ruling that
+holds a caption, notes or the start of the next table is split there, and a title left under
+the last table of a page goes to the first table of the next.
 """
 
 from __future__ import annotations
 
 import io
 import re
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
 import pdfplumber
+import pypdfium2 as pdfium
 from pdfplumber.utils.text import chars_to_textmap
 
 from parsing.chars import dedupe_chars, normalise_glyphs
 from parsing.grid import BBox, FoundTable, Grid, bounds, compact_columns, rows_slice, without_rows
 from parsing.orientation import content_turn, turn_objects, turned_size
 from parsing.rulings import find_ruled_tables, grid_from_cells, ruling_edges
+from parsing.pdfium_page import page_chars, page_edges
 from parsing.tables import choose_title
 from parsing.titles import is_label_line
-from parsing.triage import PageLook, look_at_pages
+from parsing.triage import PageLook, look_at_page
 from parsing.unruled import find_text_tables
 
 _PAGE_NUMBER = re.compile(r"^[-—–\s]*(?:第\s*)?\d{1,4}\s*(?:页)?(?:\s*/\s*共?\s*\d+\s*页?)?[-—–\s]*$")
@@ -45,7 +52,7 @@ class PdfContent:
     tables: list[FoundTable]
     lines: list[TextLine]  # text outside tables, in reading order
     n_chars: int
-    table_pages: list[int] = field(default_factory=list)  # pages read by pdfplumber
+    table_pages: list[int] = field(default_factory=list)  # pages read in full
 
 
 @dataclass
@@ -60,36 +67,62 @@ class PageView:
     rotated: bool  # the page has /Rotate, or its content was drawn sideways and turned
 
 
-def read_pdf(data: bytes, max_text_pages: int | None = None, triage: bool = True) -> PdfContent:
-    """Every page's tables and text lines. Raises whatever pdfium or pdfplumber raise on a
-    broken file. `triage=False` reads every page with pdfplumber (the reference path)."""
-    looks = look_at_pages(data)
-    wanted = [look.number for look in looks if look.maybe_table or (not triage and look.n_chars)]
+def read_pdf(data: bytes, max_text_pages: int | None = None, triage: bool = True,
+             reader: str = "pdfium") -> PdfContent:
+    """Every page's tables and text lines. Raises whatever pdfium (or pdfplumber) raises on a
+    broken file. The reference path — `triage=False, reader="pdfminer"` — reads every page
+    with pdfplumber; the default reads only pages that may hold a table, with pdfium."""
+    looks: list[PageLook] = []
     tables: list[FoundTable] = []
-    lines: list[TextLine] = []
     read: dict[int, list[TextLine]] = {}
-    if wanted:
-        orphan: list[str] = []  # a title printed under the last table of the page before
-        with pdfplumber.open(io.BytesIO(data)) as pdf:
-            for number in wanted:
-                page = pdf.pages[number - 1]
+    with_tables: set[int] = set()
+    orphan: list[str] = []  # a title printed under the last table of the page before
+    with ExitStack() as stack:
+        pdf = pdfium.PdfDocument(data)
+        stack.callback(pdf.close)
+        plumber = None
+        for index in range(len(pdf)):
+            page = pdf[index]
+            try:
+                textpage = page.get_textpage()
                 try:
-                    page_tables, page_lines = read_page(page_view(page, number),
-                                                        looks[number - 1].maybe_table)
+                    look = look_at_page(page, textpage, index + 1, index in with_tables)
+                    looks.append(look)
+                    if not (look.maybe_table or not triage and look.n_chars):
+                        continue
+                    if reader == "pdfium":
+                        view = pdfium_view(page, textpage, look.number)
+                    else:
+                        plumber = plumber or stack.enter_context(
+                            pdfplumber.open(io.BytesIO(data)))
+                        view = pdfminer_view(plumber, look.number)
                 finally:
-                    page.close()
-                if page_tables and orphan and number - 1 in read \
-                        and choose_title(page_tables[0].caption) is None:
-                    page_tables[0].caption[:0] = orphan
-                orphan = orphan_caption(page_tables, page_lines)
-                tables.extend(page_tables)
-                read[number] = page_lines
-    for look in looks:
-        if max_text_pages is not None and look.number > max_text_pages:
-            break
+                    textpage.close()
+            finally:
+                page.close()
+            page_tables, page_lines = read_page(view, look.maybe_table)
+            if page_tables and orphan and look.number - 1 in read \
+                    and choose_title(page_tables[0].caption) is None:
+                page_tables[0].caption[:0] = orphan
+            orphan = orphan_caption(page_tables, page_lines)
+            if page_tables:
+                with_tables.add(look.number)
+            tables.extend(page_tables)
+            read[look.number] = page_lines
+    lines: list[TextLine] = []
+    for look in looks[:max_text_pages]:
         lines.extend(read[look.number] if look.number in read else pdfium_lines(look))
     return PdfContent(len(looks), tables, lines, sum(look.n_chars for look in looks),
-                      table_pages=wanted)
+                      table_pages=sorted(read))
+
+
+def pdfminer_view(pdf: pdfplumber.PDF, number: int) -> PageView:
+    """A page read by pdfplumber (pdfminer), closed once viewed."""
+    page = pdf.pages[number - 1]
+    try:
+        return page_view(page, number)
+    finally:
+        page.close()
 
 
 def orphan_caption(tables: list[FoundTable], lines: list[TextLine]) -> list[str]:
@@ -109,16 +142,43 @@ def pdfium_lines(look: PageLook) -> list[TextLine]:
 
 
 def page_view(page: Any, number: int) -> PageView:
-    """A pdfplumber page → its view: chars de-duplicated, rules cleaned, content upright."""
+    """A pdfplumber page → its view (see `make_view`)."""
     objects = page.objects
-    width, height = float(page.width), float(page.height)
-    chars = dedupe_chars([ch for ch in objects.get("char", []) if _on_page(ch, width, height)])
-    edges = [e for e in ruling_edges(objects) if _on_page(e, width, height)]
+    return make_view(number, float(page.width), float(page.height), objects.get("char", []),
+                     ruling_edges(objects), bool(page.rotation))
+
+
+def pdfium_view(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage, number: int) -> PageView:
+    """A pdfium page → its view (see `make_view`)."""
+    return make_view(number, page.get_width(), page.get_height(),  # (as displayed)
+                     page_chars(page, textpage), page_edges(page),
+                     bool(page.get_rotation() % 360))
+
+
+def make_view(number: int, width: float, height: float, chars: list[dict], edges: list[dict],
+              rotated: bool) -> PageView:
+    """Glyphs on the page (blanks are not glyphs: text is assembled from where glyphs sit),
+    de-duplicated, with the visible rules on the page, positions rounded; both turned upright
+    when the content is drawn sideways."""
+    chars = dedupe_chars([_rounded(ch) for ch in chars
+                          if ch["text"].strip() and _on_page(ch, width, height)])
+    edges = [_rounded(e) for e in edges if _on_page(e, width, height)]
     turn = content_turn(chars)
     if turn:
         chars, edges = turn_objects(chars, edges, width, height, turn)
         width, height = turned_size(width, height, turn)
-    return PageView(number, width, height, chars, edges, bool(page.rotation) or bool(turn))
+    return PageView(number, width, height, chars, edges, rotated or bool(turn))
+
+
+def _rounded(obj: dict) -> dict:
+    """Positions to a hundredth of a point (in place: the page's objects are read once):
+    what either reader gives then compares the same way against every tolerance (pdfium
+    works in single precision)."""
+    x0, x1 = round(obj["x0"], 2), round(obj["x1"], 2)
+    top, bottom = round(obj["top"], 2), round(obj["bottom"], 2)
+    obj.update(x0=x0, x1=x1, top=top, bottom=bottom, doctop=top,  # (a page at a time)
+               width=x1 - x0, height=bottom - top)
+    return obj
 
 
 def _on_page(obj: dict, width: float, height: float) -> bool:

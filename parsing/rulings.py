@@ -53,7 +53,10 @@ def ruling_edges(objects: dict[str, list[dict]]) -> list[dict]:
 def open_ends(edges: list[dict]) -> list[dict]:
     """Horizontal edges closing vertical rules that end where no horizontal rule meets them
     (at least two ending at the same height): the border a page break left behind."""
-    horizontal = [e for e in edges if e["orientation"] == "h"]
+    horizontal: dict[int, list[dict]] = defaultdict(list)  # by height, rounded
+    for e in edges:
+        if e["orientation"] == "h":
+            horizontal[round(e["top"])].append(e)
     ends: dict[tuple[str, int], list[dict]] = defaultdict(list)
     for edge in edges:
         if edge["orientation"] == "v":
@@ -62,9 +65,10 @@ def open_ends(edges: list[dict]) -> list[dict]:
     caps = []
     for (side, _), group in ends.items():
         y = group[0][side]
+        near = [h for k in range(round(y) - 4, round(y) + 5) for h in horizontal.get(k, ())
+                if abs(h["top"] - y) <= TOLERANCE]
         loose = [v for v in group if not any(
-            abs(h["top"] - y) <= TOLERANCE and h["x0"] - TOLERANCE <= v["x0"] <= h["x1"] + TOLERANCE
-            for h in horizontal)]
+            h["x0"] - TOLERANCE <= v["x0"] <= h["x1"] + TOLERANCE for h in near)]
         if len(loose) >= 2:
             x0, x1 = min(v["x0"] for v in loose), max(v["x1"] for v in loose)
             caps.append({"object_type": "line", "orientation": "h", "x0": x0, "x1": x1,

@@ -3,11 +3,11 @@ header rows dropped.
 
 A piece continues the table before it when it is the first table on the page right after,
 has no title of its own (or one marked 续), and lies across the same width with columns that
-fit: the same boundaries, or some of them (a page whose rows merge cells a ruling's other
-page splits, js-21's 科目编码 | 科目名称 | 金额 drawn as 3 columns on one page and 7 on the
-next). Both are then put on the union of their boundaries. A piece read from text positions
-(no vertical rules) has only the columns its own rows fill, so its cells are placed in the
-table's columns by where they sit. A repeated title starts a new table: per-project tables
+fit: the same boundaries, or some of them (one page rules a column the other leaves whole:
+js-01's 收支预算总表 has 8 columns on its first page and 6 on the next). Both are then put on
+the union of their boundaries. A piece read from text positions
+(no vertical rules) has only the columns its own rows fill, so each of its cells is placed in
+the table column under its text. A repeated title starts a new table: per-project tables
 (绩效目标表) repeat theirs.
 """
 
@@ -64,21 +64,21 @@ def _subset(small: list[float], large: list[float]) -> bool:
     return all(any(abs(x - y) <= EDGE_TOLERANCE for y in large) for x in small)
 
 
-def column_map(table: FoundTable, piece: FoundTable) -> dict[int, int] | None:
+def column_map(table: FoundTable, piece: FoundTable) -> dict[tuple[int, int], int] | None:
     """For a piece read from text positions: the table column under the text of each of its
-    columns (None unless every column's text falls in one table column, each its own)."""
+    cells, by (row, col); None when two cells of a row would land in one column."""
     edges = table.col_edges
-    found: dict[int, set[int]] = {}
+    mapping: dict[tuple[int, int], int] = {}
+    taken: set[tuple[int, int]] = set()
     for cell in piece.grid.cells:
-        if cell.text:
-            centre = (cell.bbox[0] + cell.bbox[2]) / 2
-            col = min(max(bisect.bisect_right(edges, centre) - 1, 0), len(edges) - 2)
-            found.setdefault(cell.col, set()).add(col)
-    if any(len(cols) > 1 for cols in found.values()):
-        return None
-    mapping = {c: cols.pop() for c, cols in found.items()}
-    if len(set(mapping.values())) < len(mapping):
-        return None
+        if not cell.text:
+            continue
+        centre = (cell.bbox[0] + cell.bbox[2]) / 2
+        col = min(max(bisect.bisect_right(edges, centre) - 1, 0), len(edges) - 2)
+        if (cell.row, col) in taken:
+            return None
+        taken.add((cell.row, col))
+        mapping[(cell.row, cell.col)] = col
     return mapping
 
 
@@ -101,8 +101,8 @@ def repeated_header_rows(table: Grid, header_rows: int, piece: Grid) -> int:
 def append_piece(table: FoundTable, piece: FoundTable) -> FoundTable:
     if "unruled" in piece.flags or "unruled" in table.flags:
         columns = column_map(table, piece) or {}
-        cells = [replace(c, col=columns[c.col], col_span=1) for c in piece.grid.cells
-                 if c.col in columns]
+        cells = [replace(c, col=columns[(c.row, c.col)], col_span=1) for c in piece.grid.cells
+                 if (c.row, c.col) in columns]
         piece_grid = Grid(piece.grid.n_rows, table.grid.n_cols, cells)
         table_grid, edges = table.grid, table.col_edges
     else:

@@ -176,3 +176,16 @@ def type_table(found: FoundTable, table_no: int, default_unit: str) -> TypedTabl
         grid=found.grid, header_rows=header_rows,
         is_empty=body_is_empty(found.grid, header_rows), flags=flags,
     )
+
+
+_ELSEWHERE = re.compile(r"(?:公开)?表(?:样|格)?(?:附后|另附|见附件)|附件[:：]?.{0,30}(?:公开)?表")
+
+
+def tables_published_elsewhere(lines: list[str]) -> str | None:
+    """The sentence saying a document's tables are attached separately ("2019年部门预算公开表
+    附后", "具体公开表样附后", "附件：…预算公开表"), if it says so: a narrative that prints no
+    table is then complete, not partly read."""
+    for line in lines:
+        if _ELSEWHERE.search(compact(line)):
+            return line.strip()
+    return None

@@ -4,16 +4,16 @@ whether it may hold a table at all.
 pdfminer's parse of a page's characters and paths is nine tenths of the cost of reading a PDF
 with pdfplumber, and half the pages of a disclosure are prose (情况说明, 名词解释). Only pages that
 draw rules (any stroked path, or thin or many-segment filled ones), whose text has lines of
-several amounts or a line naming a table, or that follow such a page with the short lines of
-table cells rather than prose (a table without rules continued: 绩效目标表 rows carry few
-amounts), go through pdfplumber; the others keep the text pdfium reads.
+several amounts or a line naming a table, or that follow a page with a table and read as the
+short runs of table cells rather than prose (a table without rules continued: 绩效目标表 rows
+carry few amounts), are read in full; the others keep the text lines pdfium reads.
 """
 
 from __future__ import annotations
 
 import ctypes
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -26,6 +26,7 @@ LONG = 10.0  # … at least this long is a rule
 MANY_SEGMENTS = 8  # a filled path of several boxes is a grid of rules
 MIN_AMOUNT_LINES = 2
 MIN_ROW_CELLS = 3
+RUN_GAP = 4.0  # points between two runs of a line: set apart (cells), not one sentence
 SHORT_LINE = 16  # characters: prose fills the line, table cells break it short
 _AMOUNT = re.compile(r"(?<![\d.,])(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+)"
                      r"(?![\d.,])(?!\s*(?:万元|亿元|元|%|％))")
@@ -42,52 +43,58 @@ class PageLook:
 
 
 def look_at_pages(data: bytes) -> list[PageLook]:
-    """Every page's look, in order."""
+    """Every page's look, in order (a page after one that may hold a table may continue it)."""
     pdf = pdfium.PdfDocument(data)
+    looks: list[PageLook] = []
     try:
-        looks = [look_at_page(pdf, i) for i in range(len(pdf))]
+        for i in range(len(pdf)):
+            page = pdf[i]
+            try:
+                textpage = page.get_textpage()
+                try:
+                    looks.append(look_at_page(page, textpage, i + 1,
+                                              bool(looks) and looks[-1].maybe_table))
+                finally:
+                    textpage.close()
+            finally:
+                page.close()
     finally:
         pdf.close()
-    for i in range(1, len(looks)):
-        look = looks[i]
-        if not look.maybe_table and looks[i - 1].maybe_table and look.n_chars \
-                and short_lines(look.text):
-            looks[i] = replace(look, maybe_table=True)
     return looks
 
 
-def look_at_page(pdf: pdfium.PdfDocument, index: int) -> PageLook:
-    page = pdf[index]
-    try:
-        textpage = page.get_textpage()
-        try:
-            n_chars = textpage.count_chars()
-            text = reading_order(textpage, page.get_width(), page.get_height(),
-                                 page.get_rotation()) if n_chars else ""
-        finally:
-            textpage.close()
-        rules = has_rules(page.raw)
-    finally:
-        page.close()
-    maybe = bool(n_chars) and (rules or tabular_text(text))
-    return PageLook(index + 1, n_chars, text, rules, maybe)
+def look_at_page(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage, number: int,
+                 after_table: bool = False) -> PageLook:
+    """One page's look; `after_table`: the page before holds a table, which may continue
+    here (its rows: short runs of text, few amounts)."""
+    n_chars = textpage.count_chars()
+    text, stretches = reading_order(textpage, page) if n_chars else ("", [])
+    rules = has_rules(page.raw)
+    maybe = bool(n_chars) and (rules or tabular_text(text)
+                               or after_table and short_stretches(stretches))
+    return PageLook(number, n_chars, text, rules, maybe)
 
 
-def reading_order(textpage: pdfium.PdfTextPage, width: float, height: float,
-                  rotation: int = 0) -> str:
+def reading_order(textpage: pdfium.PdfTextPage, page: pdfium.PdfPage) -> tuple[str, list[int]]:
     """The page's text runs as lines top to bottom, each left to right, as the page is
     displayed (pdfium's own order is the content stream's: a page number drawn first would
-    come first)."""
-    runs = []  # (middle, top, bottom, left, text) on the displayed page, top downwards
+    come first); and the length of each stretch of text set apart on its line (a table's
+    cells are short, prose fills the line)."""
+    x0, y0, x1, y1 = page.get_mediabox()
+    width, height = x1 - x0, y1 - y0
+    rotation = page.get_rotation() % 360
+    runs = []  # (middle, top, bottom, left, right, text) on the displayed page
     for i in range(textpage.count_rects()):
         left, bottom, right, top = textpage.get_rect(i)
         text = textpage.get_text_bounded(left, bottom, right, top)
-        shown = {0: (height - top, height - bottom, left), 90: (left, right, bottom),
-                 180: (bottom, top, width - right), 270: (width - right, width - left,
-                                                          height - top)}[rotation % 360]
+        left, right, bottom, top = left - x0, right - x0, bottom - y0, top - y0
+        shown = {0: (height - top, height - bottom, left, right),
+                 90: (left, right, bottom, top),
+                 180: (bottom, top, width - right, width - left),
+                 270: (width - right, width - left, height - top, height - bottom)}[rotation]
         runs.append(((shown[0] + shown[1]) / 2, *shown, text))
     runs.sort()
-    lines: list[list[tuple[float, float, float, float, str]]] = []
+    lines: list[list[tuple[float, ...]]] = []
     extent = (0.0, 0.0)
     for run in runs:  # a run whose middle lies within a line's extent is on that line
         if lines and extent[0] - 1 <= run[0] <= extent[1] + 1:
@@ -96,14 +103,24 @@ def reading_order(textpage: pdfium.PdfTextPage, width: float, height: float,
         else:
             lines.append([run])
             extent = (run[1], run[2])
-    texts = ("".join(run[4] for run in sorted(line, key=lambda r: r[3])) for line in lines)
-    return "\n".join(t.strip() for t in texts if t.strip())
+    texts, cells = [], []
+    for line in lines:
+        line.sort(key=lambda r: r[3])
+        texts.append("".join(run[5] for run in line).strip())
+        cell = line[0][5]
+        for before, run in zip(line, line[1:]):
+            if run[3] - before[4] > RUN_GAP:
+                cells.append(cell)
+                cell = ""
+            cell += run[5]
+        cells.append(cell)
+    return "\n".join(t for t in texts if t), [len(c.replace(" ", "")) for c in cells if c.strip()]
 
 
-def short_lines(text: str) -> bool:
-    """Most lines shorter than prose lines are."""
-    lengths = sorted(len(line.replace(" ", "")) for line in text.split("\n") if line.strip())
-    return bool(lengths) and lengths[len(lengths) // 2] <= SHORT_LINE
+def short_stretches(lengths: list[int]) -> bool:
+    """Most stretches of text are shorter than prose lines are (cells break text short)."""
+    ordered = sorted(lengths)
+    return bool(ordered) and ordered[len(ordered) // 2] <= SHORT_LINE
 
 
 def tabular_text(text: str) -> bool:

@@ -1,16 +1,19 @@
 """Tables drawn without vertical rules (only horizontal lines, or none) → grids, from where the
 text sits.
 
-Columns are the gaps that run through every body row: each row's text is cut into fragments at
-gaps of at least an em, and the x extents of the fragments on lines that carry amounts are
-merged; what stays apart are the columns. A heading over a column with nothing printed below
-it adds a column of its own; a heading wider than one column spans those it covers. Rows are
-the horizontal rules where there are some, else the bands of lines that nearly touch (a
-wrapped cell's lines are closer together than two rows are, and a one-line cell is centred
-between a wrapped neighbour's lines). A block of such lines is only taken for a table when it
-has at least two lines of several fragments, and amounts, or a table title right above it:
-narrative pages, contents pages and captions stay text. (One line of three or more cells
-with amounts is a table too: the last row of a table, continued alone on the next page.)
+Each line's glyphs are cut into fragments at gaps of at least an em: one cell's text on that
+line. Rows are the horizontal rules where there are some, else the bands of lines that nearly
+touch (a wrapped cell's lines are closer together than two rows are, and a one-line cell is
+centred between a wrapped neighbour's lines). Columns are what stays apart when the x extents
+of the body rows' fragments (from the first row with an amount down) and of the headings are
+merged, fragments closer than an em being one column; a heading wider than the columns below
+it spans them, and a heading with nothing below it takes the unheaded text beside it when it
+is centred on the column that text's alignment implies (a right-aligned amount under a
+centred 预算数). A block of lines is only taken for a table when it has at least two lines of
+several fragments (or one of three or more cells with amounts: the last row of a table
+continued alone on the next page), and amounts or a table title right above it; labels, page
+numbers, notes, part headings and sentences whose figures a justified line spread apart end a
+block, so narrative pages, contents pages and captions stay text.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ RULE_SHARE = 0.5  # a horizontal rule across half the table separates rows
 MIN_MULTI_LINES = 2
 MIN_ROW_CELLS = 3
 _TITLE_END = re.compile(r"表(?:[(（][^)）]{0,16}[)）])?$")
-_UNIT_AFTER = re.compile(r"^(?:万元|亿元|元|%|％|个百分点)")
+_UNIT_AFTER = re.compile(r"^(?:万元|亿元|元|%|％|个百分点)\S")  # 万元，占 (a lone 万元 is a cell)
 _PART = re.compile(r"^第[一二三四五六七八九十]+部分")
 _NOTE = re.compile(r"^(?:注|说明|备注|数据来源)")
 _PAGE_NUMBER = re.compile(r"^[-—–\s]*(?:第\s*)?\d{1,4}\s*(?:页)?(?:\s*/\s*共?\s*\d+\s*页?)?[-—–\s]*$")
@@ -118,7 +121,8 @@ def _is_caption(line: Line) -> bool:
 
 
 def _prose_figures(line: Line) -> bool:
-    """An amount followed by its unit in the next fragment: text, not a cell."""
+    """An amount followed by its unit and more words in the next fragment: text, not a cell
+    (a fragment that is just the unit is a table's 度量单位 cell)."""
     return any(is_amount_text(a.text) and _UNIT_AFTER.match(b.text)
                for a, b in zip(line.fragments, line.fragments[1:]))
 
@@ -190,49 +194,59 @@ def column_ranges(header: list[Fragment], body: list[Fragment],
                   size: float) -> list[tuple[float, float]]:
     """x ranges of the columns: body fragments and headings merged where they overlap or come
     closer than an em (a heading centred over a short left-aligned code), except headings
-    that stand over several body columns (they span those). A heading with nothing below it
-    and an aligned column of figures with no heading above are one column when the heading
-    is centred on the column the figures' alignment implies (`_centred_over`)."""
+    that stand over several body columns (they span those); then a heading with nothing
+    below it takes the unheaded text its centre says it stands over (`_under_heading`)."""
     body_ranges = _union([(f.x0, f.x1) for f in body])
     own = [f for f in header
            if sum(f.x0 < b and a < f.x1 for a, b in body_ranges) <= 1]
     ranges = _union([(f.x0, f.x1) for f in body + own], GAP_EM * size)
-    i = 0
-    while i < len(ranges) - 1:
-        if _centred_over(ranges, i, header, body) or _centred_over(ranges, i + 1, header, body):
-            ranges[i:i + 2] = [(ranges[i][0], ranges[i + 1][1])]
-        else:
-            i += 1
+    h = 0
+    while h < len(ranges):
+        span = _under_heading(ranges, h, header, body, GAP_EM * size)
+        if span:
+            first, last = span
+            ranges[first:last + 1] = [(ranges[first][0], ranges[last][1])]
+            h = first
+        h += 1
     return ranges
 
 
-def _centred_over(ranges: list[tuple[float, float]], h: int, header: list[Fragment],
-                  body: list[Fragment]) -> bool:
-    """Whether range `h` holds only headings, its neighbour towards the other index of the
-    pair only body text aligned on one side, and the column that alignment and the heading's
-    centre imply stays clear of the next ranges."""
-    def inside(f: Fragment, r: tuple[float, float]) -> bool:
-        return r[0] <= f.x0 and f.x1 <= r[1]
+def _under_heading(ranges: list[tuple[float, float]], h: int, header: list[Fragment],
+                   body: list[Fragment], tolerance: float) -> tuple[int, int] | None:
+    """When range `h` holds only headings and the range beside it only body text aligned on
+    its far side (figures right-aligned to the right, text left-aligned to the left), the
+    heading is centred on the column between that side and its mirror image: the ranges of
+    unheaded text inside that column are one column with it. (first, last) of those ranges."""
+    def inside(f: Fragment, i: int) -> bool:
+        return ranges[i][0] <= f.x0 and f.x1 <= ranges[i][1]
 
-    heads = [f for f in header if inside(f, ranges[h])]
-    if not heads or any(inside(f, ranges[h]) for f in body):
-        return False
+    def bare(i: int) -> list[Fragment]:  # the range's body text, if it has no heading
+        return [] if any(inside(f, i) for f in header) else [f for f in body if inside(f, i)]
+
+    heads = [f for f in header if inside(f, h)]
+    if not heads or any(inside(f, h) for f in body):
+        return None
     middle = statistics.mean((f.x0 + f.x1) / 2 for f in heads)
-    for b, step in ((h - 1, -1), (h + 1, 1)):
-        if not 0 <= b < len(ranges):
-            continue
-        cells = [f for f in body if inside(f, ranges[b])]
-        if not cells or any(inside(f, ranges[b]) for f in header):
-            continue
-        if step < 0 and max(f.x1 for f in cells) - min(f.x1 for f in cells) <= 1.5:
-            left = 2 * middle - max(f.x1 for f in cells)  # figures right-aligned under it
-            if left <= ranges[b][0] and (b == 0 or left >= ranges[b - 1][1]):
-                return True
-        if step > 0 and max(f.x0 for f in cells) - min(f.x0 for f in cells) <= 1.5:
-            right = 2 * middle - min(f.x0 for f in cells)  # text left-aligned under it
-            if right >= ranges[b][1] and (b == len(ranges) - 1 or right <= ranges[b + 1][0]):
-                return True
-    return False
+    right = bare(h + 1) if h + 1 < len(ranges) else []
+    if right and max(f.x1 for f in right) - min(f.x1 for f in right) <= 1.5:
+        left_edge = 2 * middle - max(f.x1 for f in right)
+        first = h
+        while first > 0 and bare(first - 1) and ranges[first - 1][0] >= left_edge - tolerance:
+            first -= 1
+        if left_edge <= ranges[h][0] and (first == 0 or ranges[first - 1][1] <= left_edge
+                                          + tolerance):
+            return first, h + 1
+    left = bare(h - 1) if h > 0 else []
+    if left and max(f.x0 for f in left) - min(f.x0 for f in left) <= 1.5:
+        right_edge = 2 * middle - min(f.x0 for f in left)
+        last = h
+        while last + 1 < len(ranges) and bare(last + 1) \
+                and ranges[last + 1][1] <= right_edge + tolerance:
+            last += 1
+        if right_edge >= ranges[h][1] and (last == len(ranges) - 1 or ranges[last + 1][0]
+                                           >= right_edge - tolerance):
+            return h - 1, last
+    return None
 
 
 def _union(spans: list[tuple[float, float]], gap: float = 0.0) -> list[tuple[float, float]]:
