@@ -14,6 +14,7 @@ from archive.build import build_corpus
 from archive.catalog import read_catalog
 from archive.demo.corpus import demo_documents
 from archive.demo.portal import DemoPortal
+from archive.demo.run import SAMPLE_QUERIES
 from archive.parse import parse_archive
 from archive.query import run_query
 from archive.store import RawStore, sha256_hex
@@ -101,3 +102,10 @@ def test_three_public_view_has_one_row_per_budget_with_exact_amounts(demo) -> No
     assert rows and all(t == "DECIMAL(20,6)" and unique for t, unique in rows)
     _, amounts = run_query(data_dir, "select total from three_public where total is not null")
     assert all(isinstance(a, Decimal) for (a,) in amounts)
+
+
+@pytest.mark.parametrize("title", list(SAMPLE_QUERIES))
+def test_each_sample_query_of_the_demo_answers(demo, title: str) -> None:
+    data_dir, _ = demo
+    columns, rows = run_query(data_dir, SAMPLE_QUERIES[title])
+    assert columns and rows

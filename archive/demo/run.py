@@ -24,7 +24,7 @@ SAMPLE_QUERIES = {
         ORDER BY total DESC NULLS LAST, department LIMIT 15""",
     "Largest expenditure items by functional code (项, 万元)": """
         SELECT code, any_value(name) AS name, count(DISTINCT doc_id) AS documents,
-               sum(amount) AS total
+               sum(total) AS total
         FROM expenditure_by_function WHERE code_level = 3 AND doc_kind = 'budget'
         GROUP BY code ORDER BY total DESC LIMIT 10""",
 }
