@@ -35,6 +35,7 @@ from scrapy.utils.log import configure_logging
 from scrapy.utils.reactor import install_reactor
 
 from archive.catalog import read_catalog
+from crawler.frontier import FRONTIER_ENV, frontier_settings
 from crawler.report import PortalReport, write_run_report
 from crawler.registry import Portal, load_registry, select_portals
 from crawler.spiders import SPIDERS
@@ -75,14 +76,21 @@ def new_run_id() -> str:
 
 def run_crawl(portals_file: Path, data_dir: Path, portal_ids: list[str] | None = None,
               run_id: str | None = None, progress: Callable[[str], None] | None = None,
-              settings: dict[str, object] | None = None) -> CrawlSummary:
+              settings: dict[str, object] | None = None,
+              frontier: str | None = None) -> CrawlSummary:
     """Crawl the registry's portals (or those in `portal_ids`) into `data_dir`.
 
     `progress` receives each progress line (one per fetch); `settings` are Scrapy settings for
-    every portal, over the registry's. Raises RegistryError for a bad registry or unknown id,
-    CrawlFailed when the crawl process fails.
+    every portal, over the registry's. `frontier` (redis://HOST:PORT; default
+    $BUDGET_CORPUS_FRONTIER) shares the request queue and duplicate filter with every other crawl
+    process given the same one (crawler/frontier.py).
+    Raises RegistryError for a bad registry or unknown id, FrontierUnavailable when no Redis
+    answers at `frontier`, CrawlFailed when the crawl process fails.
     """
     select_portals(load_registry(portals_file), portal_ids)  # fail here, with a clear message
+    frontier = frontier or os.environ.get(FRONTIER_ENV)
+    if frontier:
+        settings = {**(settings or {}), **frontier_settings(frontier)}
     run_id = run_id or new_run_id()
     command = [sys.executable, "-m", "crawler.run", "--portals", str(portals_file),
                "--data-dir", str(data_dir), "--run-id", run_id]

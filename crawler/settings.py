@@ -63,3 +63,6 @@ WARC_ENABLED = True  # request/response records of every exchange in <data_dir>/
 # Set by crawler.run for each crawl: where the archive is, and which run this is.
 ARCHIVE_DATA_DIR = None
 CRAWL_RUN_ID = None
+# redis://HOST:PORT when crawler processes share one frontier (SCHEDULER is then
+# crawler.frontier.RedisScheduler); both set by crawler.run from `crawl --frontier`.
+FRONTIER_URL = None
