@@ -18,8 +18,6 @@ and re-parsing needs no new crawl.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
@@ -28,6 +26,7 @@ from typing import Any, Iterator
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from archive.atomic import atomic_file
 from parsing import schema
 from parsing.schema import (CELL_FIELDS, CHECK_FIELDS, DOCUMENT_FIELDS, LINE_ITEM_FIELDS,
                             TABLE_FIELDS)
@@ -174,23 +173,14 @@ class ParseCache:
     def write_table(self, sha256: str, table: pa.Table) -> Path:
         """Write one entry already in the cache's format (the benchmark generator uses this)."""
         target = self.path(sha256)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                # Snappy, and no ARROW:schema copy in the footer (the types are the Parquet
-                # ones): for files this small, zstd's per-page setup and a big footer cost
-                # more to open than their bytes cost to read.
-                with pq.ParquetWriter(fh, table.schema, compression="snappy",
-                                      store_schema=False) as writer:
-                    writer.write_table(table)
-                    writer.add_key_value_metadata(table.schema.metadata or {})
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_file(target) as fh:
+            # Snappy, and no ARROW:schema copy in the footer (the types are the Parquet ones):
+            # for files this small, zstd's per-page setup and a big footer cost more to open
+            # than their bytes cost to read.
+            with pq.ParquetWriter(fh, table.schema, compression="snappy",
+                                  store_schema=False) as writer:
+                writer.write_table(table)
+                writer.add_key_value_metadata(table.schema.metadata or {})
         return target
 
     def entries(self) -> Iterator[str]:

@@ -7,9 +7,9 @@ name then renamed, so a crash leaves either the whole object or nothing.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from pathlib import Path
+
+from archive.atomic import atomic_file
 
 
 def sha256_hex(data: bytes) -> str:
@@ -37,15 +37,6 @@ class RawStore:
         target = self.path(digest)
         if target.is_file():
             return digest
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_file(target) as fh:
+            fh.write(data)
         return digest
