@@ -32,6 +32,17 @@ def _parse_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--memory-mb", type=int, default=DEFAULT_MEMORY_BYTES // 2**20,
                         help="address-space limit per document, MiB (default: "
                              f"{DEFAULT_MEMORY_BYTES // 2**20})")
+    parser.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                        help="parse on this Dask cluster instead of local processes (default: "
+                             "$BUDGET_CORPUS_SCHEDULER); workers must see the data directory")
+
+
+def _use_scheduler(args: argparse.Namespace) -> None:
+    """Hand `--scheduler` to the parse stage through its setting, wherever it is called from."""
+    from archive.executors import SCHEDULER_ENV
+
+    if args.scheduler:
+        os.environ[SCHEDULER_ENV] = args.scheduler
 
 
 def _limits(args: argparse.Namespace):
@@ -64,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--portals", type=Path, required=True, help="registry TOML file")
     p.add_argument("--portal", action="append", default=None, metavar="ID",
                    help="only this portal (repeat for several)")
+    _frontier_option(p)
     _data_dir_option(p)
 
     p = sub.add_parser("parse", help="parse every archived document not yet parsed")
@@ -87,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="only this portal (repeat for several)")
     _data_dir_option(p)
     _parse_options(p)
+    _frontier_option(p)
     p.add_argument("--always-build", action="store_true",
                    help="rebuild the corpus even when nothing new was parsed")
 
@@ -168,6 +181,7 @@ def cmd_parse(args: argparse.Namespace, console: Console) -> int:
     from archive.runs import logged_run, parse_fields
 
     data_dir = _data_dir(args)
+    _use_scheduler(args)
     with logged_run(data_dir, "parse") as run:
         summary = parse_with_progress(data_dir, args.workers, console, limits=_limits(args),
                                       retry_failed=args.retry_failed)
@@ -204,6 +218,8 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
     from archive.runs import RunInProgress, run_pipeline
 
     _check_registry(args)
+    _check_frontier(args.frontier)
+    _use_scheduler(args)
     try:
         record = run_pipeline(args.portals, _data_dir(args), portal_ids=args.portal,
                               workers=args.workers, limits=_limits(args), console=console,
@@ -275,14 +291,36 @@ def _check_registry(args: argparse.Namespace) -> None:
         raise UsageError(f"no portal with id {', '.join(sorted(unknown))} in {args.portals}")
 
 
+def _frontier_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--frontier", default=None, metavar="redis://HOST:PORT",
+                   help="share the request queue and duplicate filter with every crawl started "
+                        "with the same Redis frontier, start them together (default: "
+                        "$BUDGET_CORPUS_FRONTIER)")
+
+
+def _check_frontier(url: str | None) -> None:
+    """A frontier URL where no Redis answers is a usage error, found before any crawl starts;
+    a good one becomes the crawl's setting, wherever the crawl is started from (`run` too)."""
+    if url is None:
+        return
+    from crawler.frontier import FRONTIER_ENV, FrontierUnavailable, frontier_settings
+
+    try:
+        frontier_settings(url)
+    except FrontierUnavailable as exc:
+        raise UsageError(str(exc)) from exc
+    os.environ[FRONTIER_ENV] = url
+
+
 def cmd_crawl(args: argparse.Namespace, console: Console) -> int:
     from archive.runs import crawl_fields, logged_run
     from crawler.run import run_crawl
 
     _check_registry(args)
+    _check_frontier(args.frontier)
     data_dir = _data_dir(args)
     with logged_run(data_dir, "crawl") as run:
-        summary = run_crawl(args.portals, data_dir, portal_ids=args.portal)
+        summary = run_crawl(args.portals, data_dir, portal_ids=args.portal, frontier=args.frontier)
         run.update(**crawl_fields(summary))
     from crawler.report import format_report, troubled_portals
 

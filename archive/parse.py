@@ -11,17 +11,17 @@ picklable arguments, so any `concurrent.futures` executor can run it (DESIGN.md 
 from __future__ import annotations
 
 import multiprocessing as mp
-import os
 import resource
 import signal
 from collections import Counter
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 from archive.catalog import read_catalog
+from archive.executors import open_executor
 from archive.parse_cache import ContractError, ParseCache, document_statuses
 from archive.store import RawStore
 from parsing.schema import DOCUMENT_FIELDS, PARSER_VERSION
@@ -105,6 +105,10 @@ def parse_isolated(raw_path: str, sha256: str, data_dir: str, limits: Limits,
 
     Whatever happens to the child, the document ends with a cache entry.
     """
+    _allow_children()
+    if parse is parse_bytes:  # import once in this worker, not again in every child it forks
+        import parsing.parse  # noqa: F401
+        import parsing.pdf  # noqa: F401  (pdfplumber: imported lazily by the parser)
     ctx = mp.get_context("fork")
     reader, writer = ctx.Pipe(duplex=False)
     child = ctx.Process(target=_child, daemon=True,
@@ -132,6 +136,16 @@ def parse_isolated(raw_path: str, sha256: str, data_dir: str, limits: Limits,
     return "failed", reason
 
 
+def _allow_children() -> None:
+    """Let a daemonic process (a Dask worker is one) fork the document's child.
+
+    multiprocessing refuses children to daemons so none outlives its parent; here the parent
+    always reaps or kills the child before `parse_isolated` returns, so the rule has no work.
+    """
+    if mp.current_process().daemon:
+        mp.current_process()._config.pop("daemon", None)
+
+
 def _death(child: Any) -> str | None:
     """Why a finished child died, in words (None while it runs or when it exited cleanly)."""
     child.join(timeout=5)
@@ -152,9 +166,14 @@ def parse_archive(
     progress: Callable[[int, int], None] | None = None,
     retry_failed: bool = False,
     parse: ParseFunction = parse_bytes,
+    scheduler: str | None = None,
 ) -> ParseSummary:
     """Parse what the archive holds and the cache lacks (and, with `retry_failed`, what
-    failed before); return what happened."""
+    failed before); return what happened.
+
+    With `scheduler` (a Dask address, default $BUDGET_CORPUS_SCHEDULER) the documents go to
+    that cluster instead of a local pool of `workers` processes (archive.executors).
+    """
     data_dir = Path(data_dir)
     store = RawStore(data_dir)
     cache = ParseCache(data_dir, PARSER_VERSION)
@@ -183,35 +202,43 @@ def parse_archive(
         if progress:
             progress(summary.parsed, total)
 
-    workers = workers or os.cpu_count() or 1
     while todo:
-        todo = _run_pool(todo, store, data_dir, workers, limits, parse, record)
+        todo = _run_pool(todo, store, data_dir, workers, scheduler, limits, parse, record)
     return summary
 
 
-def _run_pool(todo: list[tuple[str, bool]], store: RawStore, data_dir: Path, workers: int,
-              limits: Limits, parse: ParseFunction,
+def _run_pool(todo: list[tuple[str, bool]], store: RawStore, data_dir: Path,
+              workers: int | None, scheduler: str | None, limits: Limits, parse: ParseFunction,
               record: Callable[[str, str, str], None]) -> list[tuple[str, bool]]:
     """Run one pool over `todo`; return what is left if a pool worker itself died.
 
     Workers only fork and wait, so this is a backstop: the documents in flight when a worker
     dies are recorded as failed (each already had its own child and limits), the rest go on in
-    a new pool.
+    a new pool. A task a cluster gives up on (its worker died too often) fails alone.
     """
     pending: dict[Future, tuple[str, bool]] = {}
     queue = list(reversed(todo))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as pool:
+    with open_executor(workers, scheduler) as pool:
         try:
             while queue or pending:
-                while queue and len(pending) < workers * 2:
+                while queue and len(pending) < pool.slots * 2:
                     sha, replace = queue.pop()
-                    future = pool.submit(parse_isolated, str(store.path(sha)), sha,
-                                         str(data_dir), limits, parse, replace)
+                    future = pool.executor.submit(parse_isolated, str(store.path(sha)), sha,
+                                                  str(data_dir), limits, parse, replace)
                     pending[future] = (sha, replace)
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
-                    status, reason = future.result()  # raises BrokenProcessPool first
-                    record(pending.pop(future)[0], status, reason)
+                    error = future.exception()
+                    if isinstance(error, BrokenProcessPool):
+                        raise error
+                    sha = pending.pop(future)[0]
+                    if error is None:
+                        record(sha, *future.result())
+                    else:
+                        reason = f"the parse worker failed: {type(error).__name__}: {error}"
+                        _store(ParseCache(data_dir, PARSER_VERSION), sha,
+                               failure_result(sha, reason), replace=True)
+                        record(sha, "failed", reason)
         except BrokenProcessPool:
             for future, (sha, replace) in pending.items():
                 if future.done() and future.exception() is None:
