@@ -75,6 +75,11 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("doc_id", pa.string()), ("name", pa.string()), ("scope", pa.string()),
         ("expected", AMOUNT), ("actual", AMOUNT), ("passed", pa.bool_()), *PARTITIONS,
     ]),
+    "facts": pa.schema([
+        ("doc_id", pa.string()), ("fact_no", pa.int32()), ("name", pa.string()),
+        ("label", pa.string()), ("value", AMOUNT), ("unit", pa.string()),
+        ("sentence", pa.string()), ("page", pa.int32()), *PARTITIONS,
+    ]),
 }
 # Inside each (province_code, fiscal_year) partition, rows are ordered by the kind of table
 # first — what nearly every research query filters on — so row groups carry tight min/max
@@ -88,6 +93,7 @@ SORT_KEYS = {
     "cells": "doc_id, table_no, \"row\", col",
     "line_items": "table_type, doc_id, table_no, row_no",
     "checks": "name, doc_id, scope",
+    "facts": "name, doc_id, fact_no",
 }
 PARTITION_NAMES = [name for name, _ in PARTITIONS]
 JSON_PARTS = [name for name in SCHEMAS if name not in ("documents", "line_items")]

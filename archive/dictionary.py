@@ -299,6 +299,24 @@ TABLES: dict[str, Table] = {
             "passed": Column("True when expected and actual agree within rounding."),
             **_PARTITIONS,
         }),
+    "facts": Table(
+        "Figures stated in a document's narrative (情况说明): staff, vehicles, 机关运行经费, "
+        "政府采购 and the totals the text restates, each with the sentence it came from.",
+        ("doc_id", "fact_no"),
+        {
+            "doc_id": _DOC_ID,
+            "fact_no": Column("Order of the figure in the document, 1-based."),
+            "name": Column("What the figure is: one of parsing.schema.FACT_NAMES, e.g. "
+                           "staff_actual (实有人数), vehicles, operating_costs (机关运行经费), "
+                           "procurement_total (政府采购), expenditure_total."),
+            "label": Column("What the figure is about where `name` alone does not say (a "
+                            "classification name such as 卫生健康支出); else null."),
+            "value": Column("The figure, exact; amounts in 万元 like line items. " + AMOUNT_NOTE),
+            "unit": Column("Unit of `value`: 万元, 人 (people), 辆 (vehicles) or % ."),
+            "sentence": Column("The sentence as printed, so every figure can be checked."),
+            "page": Column("1-based page the sentence is on (null for formats without pages)."),
+            **_PARTITIONS,
+        }),
 }
 
 

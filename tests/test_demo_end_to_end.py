@@ -109,3 +109,11 @@ def test_each_sample_query_of_the_demo_answers(demo, title: str) -> None:
     data_dir, _ = demo
     columns, rows = run_query(data_dir, SAMPLE_QUERIES[title])
     assert columns and rows
+
+
+def test_narrative_facts_keep_the_sentence_they_came_from(demo) -> None:
+    data_dir, documents = demo
+    (seed,) = [d for d in documents if d.key == "seed-004"]
+    _, rows = run_query(data_dir, "select value, unit, sentence from facts where doc_id = "
+                                  f"'{sha256_hex(seed.data)}' and name = 'staff_actual'")
+    assert rows == [(Decimal("7"), "人", rows[0][2])] and "实有人员7人" in rows[0][2]
