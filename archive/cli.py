@@ -72,10 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write the demo portal's registry (TOML) here")
 
     p = sub.add_parser("crawl", help="crawl the portals of a registry into the archive")
-    p.add_argument("--portals", type=Path, required=True, help="registry TOML file")
-    p.add_argument("--portal", action="append", default=None, metavar="ID",
-                   help="only this portal (repeat for several)")
-    _frontier_option(p)
+    _crawl_options(p)
     _data_dir_option(p)
 
     p = sub.add_parser("parse", help="parse every archived document not yet parsed")
@@ -94,12 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     _data_dir_option(p)
 
     p = sub.add_parser("run", help="crawl + parse + build, for cron and systemd timers")
-    p.add_argument("--portals", type=Path, required=True, help="registry TOML file")
-    p.add_argument("--portal", action="append", default=None, metavar="ID",
-                   help="only this portal (repeat for several)")
+    _crawl_options(p)
     _data_dir_option(p)
     _parse_options(p)
-    _frontier_option(p)
     p.add_argument("--always-build", action="store_true",
                    help="rebuild the corpus even when nothing new was parsed")
 
@@ -291,7 +285,11 @@ def _check_registry(args: argparse.Namespace) -> None:
         raise UsageError(f"no portal with id {', '.join(sorted(unknown))} in {args.portals}")
 
 
-def _frontier_option(p: argparse.ArgumentParser) -> None:
+def _crawl_options(p: argparse.ArgumentParser) -> None:
+    """What to crawl and with which frontier: the same for `crawl` and `run`."""
+    p.add_argument("--portals", type=Path, required=True, help="registry TOML file")
+    p.add_argument("--portal", action="append", default=None, metavar="ID",
+                   help="only this portal (repeat for several)")
     p.add_argument("--frontier", default=None, metavar="redis://HOST:PORT",
                    help="share the request queue and duplicate filter with every crawl started "
                         "with the same Redis frontier, start them together (default: "
