@@ -21,6 +21,7 @@ from archive.demo.render import header_spans
 from parsing import ocr
 from parsing.parse import parse_bytes
 from parsing.xlsx import cell_text
+from tests.parse_results import amount_of, items_of
 
 
 def seed_xlsx(seed: SeedDoc) -> bytes:
@@ -88,17 +89,6 @@ def seed_html(seed: SeedDoc, encoding: str = "utf-8") -> bytes:
     return "".join(out).encode(encoding)
 
 
-def _items(result: dict, table_type: str) -> list[dict]:
-    (table_no, *_) = [t["table_no"] for t in result["tables"] if t["table_type"] == table_type]
-    return [i for i in result["line_items"] if i["table_no"] == table_no]
-
-
-def _amount(items: list[dict], name: str, measure: str = "total") -> Decimal:
-    (amount,) = {Decimal(i["amount"]) for i in items
-                 if i["name"] == name and i["measure"] == measure}
-    return amount
-
-
 @pytest.fixture(scope="module")
 def seed_000() -> dict[str, dict]:
     seed = load_seed("000")
@@ -121,10 +111,10 @@ def test_every_table_is_typed_as_in_the_pdf(seed_000: dict, kind: str) -> None:
 @pytest.mark.parametrize("kind", ["xlsx", "docx", "html"])
 def test_line_items_and_checks_match_the_seed(seed_000: dict, kind: str) -> None:
     result = seed_000[kind]
-    summary = _items(result, "income_expenditure_summary")
-    assert _amount(summary, "收入总计") == _amount(summary, "支出总计") == Decimal("10665.25")
-    spending = _items(result, "expenditure_summary")
-    assert (_amount(spending, "合计", "basic"), _amount(spending, "合计", "project")) == (
+    summary = items_of(result, "income_expenditure_summary")
+    assert amount_of(summary, "收入总计") == amount_of(summary, "支出总计") == Decimal("10665.25")
+    spending = items_of(result, "expenditure_summary")
+    assert (amount_of(spending, "合计", "basic"), amount_of(spending, "合计", "project")) == (
         Decimal("7171.97"), Decimal("3493.28"))
     (row,) = [i for i in spending if i["code"] == "2240199" and i["measure"] == "project"]
     assert (row["code_level"], row["unit_code"], row["amount"]) == (3, "345903", "3274.2")
@@ -155,8 +145,8 @@ def test_spreadsheet_numbers_read_back_as_typed() -> None:
 def test_html_in_gbk_is_decoded_by_its_declared_charset() -> None:
     result = parse_bytes(seed_html(load_seed("004"), encoding="gbk"))
     assert result["document"]["parse_status"] == "ok"
-    items = _items(result, "expenditure_summary")
-    assert _amount(items, "合计") == Decimal("190.98")
+    items = items_of(result, "expenditure_summary")
+    assert amount_of(items, "合计") == Decimal("190.98")
 
 
 def test_html_page_without_a_table_is_unsupported() -> None:
