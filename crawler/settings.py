@@ -50,11 +50,11 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.conditional.ConditionalRequestMiddleware": 560,
     "crawler.middlewares.PageCharsetMiddleware": 585,
     "crawler.middlewares.ChallengeRedirectMiddleware": 650,
-    "crawler.middlewares.WarcRecorderMiddleware": 950,
+    "crawler.recorder.WarcRecorderMiddleware": 950,
 }
 SPIDER_MIDDLEWARES = {
     "crawler.middlewares.ChallengeMiddleware": 45,  # before HttpErrorMiddleware (50)
-    "crawler.middlewares.WarcLocatorMiddleware": 960,
+    "crawler.recorder.WarcLocatorMiddleware": 960,
 }
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
 EXTENSIONS = {"crawler.report.PortalStatsExtension": 500}
