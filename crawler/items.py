@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from crawler.warc import WarcLocator
+from crawler.warc import RecordRef
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class FetchedFile:
     provenance: Provenance
     is_article: bool = False  # an HTML article with the budget tables inline
     previous_sha256: str | None = None  # the catalog's last stored object for url (for a 304)
-    warc: WarcLocator | None = None  # the WARC record holding the bytes (crawler.middlewares)
+    warc: RecordRef | None = None  # the WARC record holding the bytes (crawler.recorder)
 
 
 @dataclass
@@ -51,4 +51,4 @@ class FetchError:
     status: int | None  # the HTTP status, when there was a response
     reason: str
     provenance: Provenance
-    warc: WarcLocator | None = None  # the WARC record of the answer, when there was one
+    warc: RecordRef | None = None  # the WARC record of the answer, when there was one

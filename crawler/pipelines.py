@@ -9,18 +9,17 @@ downloader middleware), its raw object (atomic rename), the WARC file synced to 
 catalog row (fsynced). A process killed anywhere in between leaves either a complete row whose
 locator and object exist, or an object without a row; the next crawl of the portal re-links such
 objects from the killed process's WARC file (`relink_interrupted`), and a torn last catalog line
-is skipped by every reader. That order holds per item; the disk work of several items runs in
-worker threads at once, so their fsyncs overlap instead of holding up the crawl.
+is skipped by every reader. That order holds per item: the pipeline hands each item to the
+crawl's writer thread (crawler/writer.py), which writes WARC records, objects and rows in the
+order they were handed over, so the reactor never waits for the disk.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import logging
 import os
-import threading
 from dataclasses import asdict, fields
 from datetime import datetime, timezone
 from hashlib import sha256
@@ -35,7 +34,15 @@ from archive.store import RawStore
 from crawler.failures import challenge
 from crawler.items import FetchedFile, FetchError, Provenance
 from crawler.warc import (
-    StoredRecord, WarcLocator, index_warc, iter_records, read_record, stale_warcs, warc_dir)
+    StoredRecord,
+    WarcLocator,
+    index_warc,
+    iter_records,
+    read_record,
+    stale_warcs,
+    warc_dir,
+)
+from crawler.writer import archive_writer
 from parsing.sniff import detect_type
 
 # What the archive keeps as a document (zip and rar are kept whole; members come later).
@@ -69,6 +76,7 @@ class ArchivePipeline:
         self.data_dir = data_dir
         self.run_id = run_id
         self.store = RawStore(data_dir)
+        self.writer = archive_writer(crawler).acquire()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -76,33 +84,34 @@ class ArchivePipeline:
 
     def open_spider(self) -> None:
         self.catalog = CatalogWriter(self.data_dir, self.run_id)
-        self.catalog_lock = threading.Lock()
         portal = getattr(self.crawler.spider, "portal", None)
         if portal is not None:
             for row in relink_interrupted(self.data_dir, portal.id, self.store):
                 self.counted(self.catalog.append(row))
 
     def close_spider(self) -> None:
-        self.catalog.close()
+        self.writer.submit(self.catalog.close)  # after every row handed over
+        self.writer.release()
 
-    async def process_item(self, item: Any) -> Any:
+    def process_item(self, item: Any) -> Any:
         if isinstance(item, (FetchedFile, FetchError)):
-            self.counted(await asyncio.to_thread(self.archive, item))
+            self.writer.submit(lambda: self.counted(self.archive(item)))
         return item
 
     def archive(self, item: FetchedFile | FetchError) -> dict[str, Any]:
-        """Store the item's bytes and catalogue it, in the crash-safe order; return its row."""
+        """Store the item's bytes and catalogue it, in the crash-safe order; return its row.
+        Runs on the writer thread, after the WARC job of the response the item came from."""
         if isinstance(item, FetchedFile):
             row = self.fetched_row(item)
         else:
             row = {"url": item.url, "status": item.status, "fetch_status": item.fetch_status,
                    "status_reason": item.reason}
-        if item.warc is not None:
-            sync_warc(self.data_dir, item.warc)
-            row.update(item.warc.as_row())
+        locator = item.warc.locator if item.warc is not None else None
+        if locator is not None:
+            sync_warc(self.data_dir, locator)
+            row.update(locator.as_row())
         row.update(asdict(item.provenance), fetched_at=_now())
-        with self.catalog_lock:
-            return self.catalog.append(row)
+        return self.catalog.append(row)
 
     def counted(self, row: dict[str, Any]) -> None:
         self.crawler.stats.inc_value(f"archive/fetch_status/{row['fetch_status']}")

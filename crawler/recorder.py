@@ -5,20 +5,19 @@
   gzip, before RedirectMiddleware (600) and RetryMiddleware (550) act on a 3xx or 5xx, so
   redirects, errors and retried answers are archived too. It sees the request after every other
   middleware has added its headers (User-Agent, Accept-Encoding, cookies, If-None-Match).
-- `WarcLocatorMiddleware` (spider): gives the items made from a response the WARC locator of
-  that response, so every catalog row leads back to its record (spiders need not know about WARC).
+
+The spiders give each item the `RecordRef` of the response it was made from
+(`response.meta[WARC_META]`), so every catalog row leads back to its record.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import fields, is_dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from datetime import datetime, timezone
 from hashlib import sha256
 from http import HTTPStatus
-from typing import Any, AsyncIterator, Iterable, Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
@@ -27,10 +26,19 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
 from archive.catalog import read_catalog
-from crawler.items import FetchedFile, FetchError
 from crawler.warc import (
-    REVISIT_IDENTICAL, REVISIT_NOT_MODIFIED, Original, WarcFile, WarcLocator, index_warc, original_of,
-    payload_digest, read_record)
+    REVISIT_IDENTICAL,
+    REVISIT_NOT_MODIFIED,
+    Original,
+    RecordRef,
+    WarcFile,
+    WarcLocator,
+    index_warc,
+    original_of,
+    payload_digest,
+    read_record,
+)
+from crawler.writer import archive_writer
 
 WARC_META = "warc_record"  # request.meta key: the locator of the record holding the answer's bytes
 SENT_META = "warc_sent_at"  # request.meta key: when the request left
@@ -66,13 +74,41 @@ def _metadata(request: Request) -> dict[str, str]:
     return {"WARC-JSON-Metadata": json.dumps(data, ensure_ascii=False, separators=(",", ":"))}
 
 
+@dataclass(frozen=True)
+class Exchange:
+    """A request and its answer as the writer thread needs them, taken on the reactor thread
+    (the Request object itself goes on changing: redirects and retries copy and annotate it)."""
+
+    sent_at: datetime | None
+    method: str
+    headers: list[tuple[str, str]]
+    body: bytes
+    previous_sha256: str | None
+    metadata: dict[str, str]
+    url: str
+    protocol: str
+    status: int
+    answer_headers: list[tuple[str, str]]
+    answer_body: bytes
+    ip_address: str | None
+
+    @classmethod
+    def of(cls, request: Request, response: Response) -> Exchange:
+        return cls(request.meta.get(SENT_META), request.method, _header_pairs(request.headers),
+                   request.body, request.meta.get("previous_sha256"), _metadata(request),
+                   response.url, response.protocol or "HTTP/1.1", response.status,
+                   _header_pairs(response.headers), response.body,
+                   str(response.ip_address) if response.ip_address else None)
+
+
 class WarcRecorderMiddleware:
     """Every HTTP exchange, as received, into the run's WARC file (one per portal and process).
 
     An answer whose payload is already archived becomes a revisit record: a 304 with the
     server-not-modified profile, a 200 with the same bytes as an earlier response record (by
-    SHA-256, this run's or the catalog's) with the identical-payload-digest profile. The locator
-    put in `request.meta["warc_record"]` is always that of the record holding the bytes.
+    SHA-256, this run's or the catalog's) with the identical-payload-digest profile. The records are
+    written by the crawl's writer thread (crawler/writer.py); the `RecordRef` put in
+    `request.meta["warc_record"]` points, once written, at the record holding the bytes.
     """
 
     def __init__(self, crawler: Crawler):
@@ -85,7 +121,7 @@ class WarcRecorderMiddleware:
             raise NotConfigured("ARCHIVE_DATA_DIR and CRAWL_RUN_ID must be set (crawler.run does)")
         self.crawler = crawler
         self.warc: WarcFile | None = None
-        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warc")
+        self.writer = archive_writer(crawler).acquire()
         self.originals: dict[str, Original | None] = {}  # sha256 hex of a payload -> its record
         self.catalogued: dict[str, WarcLocator] = {}  # sha256 hex -> a catalog row's locator
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
@@ -113,21 +149,24 @@ class WarcRecorderMiddleware:
 
     def spider_closed(self, spider: Spider) -> None:
         if self.warc is not None:
-            self.warc.close()
-            index_warc(self.warc.path, self.warc.size)  # its writer knows where it ends
-            self.warc = None
-        self.writer.shutdown()
+            self.writer.submit(self.close_warc)  # after every record handed over
+        self.writer.release()
+
+    def close_warc(self) -> None:
+        assert self.warc is not None
+        self.warc.close()
+        index_warc(self.warc.path, self.warc.size)  # its writer knows where it ends
+        self.warc = None
 
     def process_request(self, request: Request) -> None:
         request.meta[SENT_META] = datetime.now(timezone.utc)
 
-    async def process_response(self, request: Request, response: Response) -> Response:
+    def process_response(self, request: Request, response: Response) -> Response:
         if self.warc is None:
             return response
-        # Digests, gzip and the write run in this file's own thread (one, so records stay in
-        # order): zlib and hashlib release the GIL, so the crawl goes on meanwhile.
-        loop = asyncio.get_running_loop()
-        request.meta[WARC_META] = await loop.run_in_executor(self.writer, self.record, request, response)
+        ref = request.meta[WARC_META] = RecordRef()
+        exchange = Exchange.of(request, response)
+        self.writer.submit(lambda: self.record(ref, exchange))
         return response
 
     def original(self, digest_hex: str | None) -> Original | None:
@@ -145,63 +184,41 @@ class WarcRecorderMiddleware:
             self.originals[digest_hex] = found
         return self.originals[digest_hex]
 
-    def record(self, request: Request, response: Response) -> WarcLocator | None:
-        """Write the exchange; return the locator of the record that holds its bytes."""
+    def record(self, ref: RecordRef, exchange: Exchange) -> None:
+        """Write the exchange; point `ref` at the record that holds its bytes (writer thread)."""
         assert self.warc is not None
-        date = warc_date(request.meta.get(SENT_META))  # capture began when the request left
-        url, body = response.url, response.body
-        answer_args = (url, response.protocol or "HTTP/1.1", _statusline(response.status),
-                       _header_pairs(response.headers))
+        date = warc_date(exchange.sent_at)  # capture began when the request left
+        body = exchange.answer_body
+        answer_args = (exchange.url, exchange.protocol, _statusline(exchange.status), exchange.answer_headers)
         digest_hex = sha256(body).hexdigest()
         original = None
-        if response.status == 304:
-            original = self.original(request.meta.get("previous_sha256"))
+        if exchange.status == 304:
+            original = self.original(exchange.previous_sha256)
             answer = self.warc.revisit(*answer_args, date, REVISIT_NOT_MODIFIED, original, None)
-        elif 200 <= response.status < 300 and body and self.holds_payload(digest_hex):
+        elif 200 <= exchange.status < 300 and body and self.holds_payload(digest_hex):
             original = self.original(digest_hex)
             answer = self.warc.revisit(*answer_args, date, REVISIT_IDENTICAL, original, None)
         else:
-            ip_address = str(response.ip_address) if response.ip_address else None
-            answer = self.warc.response(*answer_args, body, date, ip_address, payload_digest(digest_hex))
-        answer_at, _ = self.warc.write(answer, self.request_record(request, url, date, answer))
+            answer = self.warc.response(*answer_args, body, date, exchange.ip_address, payload_digest(digest_hex))
+        answer_at, _ = self.warc.write(answer, self.request_record(exchange, date, answer))
         if answer.rec_type == "revisit":
-            return original.locator if original else None
-        if 200 <= response.status < 300 and body and self.originals.get(digest_hex) is None:
+            ref.locator = original.locator if original else None
+            return
+        if 200 <= exchange.status < 300 and body and self.originals.get(digest_hex) is None:
             self.originals[digest_hex] = original_of(answer, answer_at)
-        return answer_at
+        ref.locator = answer_at
 
     def holds_payload(self, digest_hex: str) -> bool:
         """Whether an earlier response record has exactly these bytes as its payload."""
         original = self.original(digest_hex)
         return original is not None and original.payload_digest == payload_digest(digest_hex)
 
-    def request_record(self, request: Request, url: str, date: str, answer: Any) -> Any:
+    def request_record(self, exchange: Exchange, date: str, answer: Any) -> Any:
         assert self.warc is not None
-        split = urlsplit(url)
-        headers = _header_pairs(request.headers)
+        split = urlsplit(exchange.url)
+        headers = list(exchange.headers)
         if not any(name.lower() == "host" for name, _ in headers):  # Twisted adds it when sending
             headers.insert(0, ("Host", split.netloc))
         path = (split.path or "/") + (f"?{split.query}" if split.query else "")
-        return self.warc.request(url, request.method, path, headers, request.body, date, {
-            "WARC-Concurrent-To": answer.rec_headers.get_header("WARC-Record-ID"), **_metadata(request)})
-
-
-class WarcLocatorMiddleware:
-    """Items made from a response carry the locator of its WARC record."""
-
-    @staticmethod
-    def _located(response: Response, item: Any) -> Any:
-        locator = response.meta.get(WARC_META)
-        if locator is not None and isinstance(item, (FetchedFile, FetchError)) and item.warc is None \
-                and response.url in (item.url, getattr(item, "final_url", None)):
-            item.warc = locator
-        return item
-
-    def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
-        for item in result:
-            yield self._located(response, item)
-
-    async def process_spider_output_async(self, response: Response,
-                                          result: AsyncIterator[Any]) -> AsyncIterator[Any]:
-        async for item in result:
-            yield self._located(response, item)
+        return self.warc.request(exchange.url, exchange.method, path, headers, exchange.body, date, {
+            "WARC-Concurrent-To": answer.rec_headers.get_header("WARC-Record-ID"), **exchange.metadata})

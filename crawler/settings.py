@@ -54,7 +54,6 @@ DOWNLOADER_MIDDLEWARES = {
 }
 SPIDER_MIDDLEWARES = {
     "crawler.middlewares.ChallengeMiddleware": 45,  # before HttpErrorMiddleware (50)
-    "crawler.recorder.WarcLocatorMiddleware": 960,
 }
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
 EXTENSIONS = {"crawler.report.PortalStatsExtension": 500}

@@ -71,6 +71,16 @@ class WarcLocator:
         return cls(row["warc_file"], int(row["warc_offset"]), int(row["warc_length"]))
 
 
+class RecordRef:
+    """A record handed to the crawl's writer thread (crawler/writer.py): where the exchange's
+    bytes are, once written; None until then, or when there is no such record."""
+
+    __slots__ = ("locator",)
+
+    def __init__(self) -> None:
+        self.locator: WarcLocator | None = None
+
+
 @dataclass(frozen=True)
 class Original:
     """The response record that holds a payload, as a revisit record refers to it."""

@@ -22,6 +22,7 @@ from twisted.python.failure import Failure
 
 from crawler.failures import classify_failure, header_dict
 from crawler.items import FetchedFile, FetchError, Provenance
+from crawler.recorder import WARC_META
 from crawler.spiders import options
 from crawler.spiders.traps import TrapGuard
 from parsing.titles import classify_title
@@ -72,15 +73,17 @@ def page_links(response: TextResponse, dated: bool = False, scope: str | None = 
     seen: set[str] = set()
     anchors = response.css(f"{scope} a[href]" if scope else "a[href]")
     for a in anchors:
-        href = a.attrib["href"].strip()
+        element = a.root  # lxml itself: a Selector per text node costs more than the link is worth
+        href = element.get("href", "").strip()
         if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
             continue
         url = response.urljoin(href)
         if url in seen:
             continue
         seen.add(url)
-        text = squash_text(a.css("::text").getall()) or a.attrib.get("title", "").strip()
-        yield Link(url, text, iso_date(squash_text(a.xpath("..//text()").getall())) if dated else None)
+        text = squash_text(element.xpath("text()")) or element.get("title", "").strip()
+        parent = element.getparent()
+        yield Link(url, text, iso_date(squash_text(parent.itertext())) if dated and parent is not None else None)
 
 
 class BudgetSpider(scrapy.Spider):
@@ -182,7 +185,7 @@ class BudgetSpider(scrapy.Spider):
     def parse_listing(self, response: Response, provenance: Provenance) -> Iterator[Any]:
         if not isinstance(response, TextResponse):
             yield FetchError(response.url, "error", response.status,
-                             "listing page is not text", provenance)
+                             "listing page is not text", provenance, response.meta.get(WARC_META))
             return
         here = replace(provenance, referer=response.url)
         keywords = self.option("keywords")
@@ -232,12 +235,14 @@ class BudgetSpider(scrapy.Spider):
         original = (response.meta.get("redirect_urls") or [response.url])[0]
         return FetchedFile(original, response.url, response.status, header_dict(response.headers),
                            response.body, provenance, is_article,
-                           response.meta.get("previous_sha256"))
+                           response.meta.get("previous_sha256"), response.meta.get(WARC_META))
 
     def fetch_failed(self, failure: Failure) -> Iterator[FetchError]:
         request = failure.request  # type: ignore[attr-defined]
         fetch_status, status, reason = classify_failure(failure)
-        yield FetchError(request.url, fetch_status, status, reason, request.cb_kwargs["provenance"])
+        answer = getattr(failure.value, "response", None)  # an error status or a challenge
+        record = answer.meta.get(WARC_META) if answer is not None and answer.request is not None else None
+        yield FetchError(request.url, fetch_status, status, reason, request.cb_kwargs["provenance"], record)
 
 
 def as_document(provenance: Provenance, title: str | None, date: str | None) -> Provenance | None:
@@ -290,17 +295,22 @@ def article_title(response: TextResponse) -> str | None:
     without the site name."""
     for query in ('//meta[@name="ArticleTitle"]/@content', "(//h1)[1]//text()",
                   '(//*[contains(@class, "title")])[1]//text()'):
-        text = squash_text(response.xpath(query).getall())
+        text = squash_text(_strings(response, query))
         if text:
             return text
-    title = squash_text(response.xpath("//title//text()").getall())
+    title = squash_text(_strings(response, "//title//text()"))
     return TITLE_SUFFIX.sub("", title) or None
 
 
 def article_date(response: TextResponse) -> str | None:
     """The PubDate meta tag, else a 发布时间：/ 发布日期：… date printed on the page."""
-    meta = response.xpath('//meta[@name="PubDate"]/@content').get()
+    meta = _strings(response, '//meta[@name="PubDate"]/@content')
     if meta:
-        return iso_date(meta)
-    found = LABELLED_DATE.search(squash_text(response.xpath("//body//text()").getall()))
+        return iso_date(meta[0])
+    found = LABELLED_DATE.search(squash_text(_strings(response, "//body//text()")))
     return iso_date(found.group(0)) if found else None
+
+
+def _strings(response: TextResponse, query: str) -> list[str]:
+    """The strings an XPath query selects (attributes, text nodes), straight from lxml."""
+    return [str(found) for found in response.selector.root.xpath(query)]

@@ -23,6 +23,7 @@ from urllib.parse import urlencode, urlsplit
 from scrapy.http import TextResponse
 
 from crawler.items import FetchError, Provenance
+from crawler.recorder import WARC_META
 from crawler.spiders import options
 from crawler.spiders.base import BudgetSpider, Link, iso_date
 
@@ -86,7 +87,8 @@ class GkmlptSpider(BudgetSpider):
             sid = self.option("sid") or (found.group(1) if found else None)
             if sid is None:
                 yield FetchError(response.url, "error", response.status,
-                                 "gkmlpt page shows no SID (give `sid` in the registry entry)", here)
+                                 "gkmlpt page shows no SID (give `sid` in the registry entry)", here,
+                                 response.meta.get(WARC_META))
                 return
             for category in self.categories():
                 request = self.listing_request(api_url(response.url, category, 1, sid), here, depth,

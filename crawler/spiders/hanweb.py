@@ -23,6 +23,7 @@ from urllib.parse import unquote, urlencode
 from scrapy.http import HtmlResponse, TextResponse
 
 from crawler.items import FetchError, Provenance
+from crawler.recorder import WARC_META
 from crawler.spiders import options
 from crawler.spiders.base import BudgetSpider, Link, page_links
 
@@ -100,7 +101,8 @@ class HanwebSpider(BudgetSpider):
             if config is None:
                 yield FetchError(response.url, "error", response.status,
                                  "Hanweb column page names no webid/columnid/unitid for its list "
-                                 "(give them in the registry entry's `form`)", here)
+                                 "(give them in the registry entry's `form`)", here,
+                                 response.meta.get(WARC_META))
                 return
             request = self.listing_request(proxy_url(config.proxy_url, 1, perpage), here, depth,
                                            config.form, **{FORM_META: config.form, START_META: 1})

@@ -1,0 +1,50 @@
+"""The crawl's writer thread: archive work done in the order it was handed over, none lost."""
+
+from __future__ import annotations
+
+import threading
+
+from crawler.writer import ArchiveWriter
+
+
+def test_jobs_run_in_the_order_they_were_handed_over() -> None:
+    writer = ArchiveWriter().acquire()
+    done: list[int] = []
+    for n in range(200):
+        writer.submit(lambda n=n: done.append(n))
+    writer.release()
+    assert done == list(range(200))
+
+
+def test_a_failing_job_is_counted_and_the_jobs_after_it_still_run() -> None:
+    failures: list[str] = []
+    writer = ArchiveWriter(on_error=lambda: failures.append("failed")).acquire()
+    done: list[str] = []
+
+    def broken() -> None:
+        raise OSError("disk full")
+
+    writer.submit(broken)
+    writer.submit(lambda: done.append("after"))
+    writer.release()
+    assert (writer.errors, failures, done) == (1, ["failed"], ["after"])
+
+
+def test_the_thread_stops_only_when_its_last_user_lets_go() -> None:
+    writer = ArchiveWriter().acquire().acquire()
+    writer.release()
+    assert writer.thread.is_alive()
+    writer.release()
+    assert not writer.thread.is_alive()
+
+
+def test_wait_returns_once_everything_handed_over_is_done() -> None:
+    writer = ArchiveWriter().acquire()
+    gate = threading.Event()
+    done: list[str] = []
+    writer.submit(gate.wait)
+    writer.submit(lambda: done.append("second"))
+    gate.set()
+    writer.wait()
+    assert done == ["second"]
+    writer.release()
