@@ -14,7 +14,7 @@ second as the server saw them: requests answered between the crawl's first and l
 so process start-up is left out of both. The ratio archive/bare is the figure (target ≥ 0.9).
 
     python benchmarks/crawl_throughput.py [--listing-pages 250] [--per-page 20] [--rounds 2]
-        [--data-dir /work/bench-data/crawl] [--set NAME=VALUE …]
+        [--data-dir /work/bench-data/crawl] [--concurrent-items 4] [--set NAME=VALUE …]
 """
 
 from __future__ import annotations
@@ -43,10 +43,12 @@ COLUMN = "/czt/bmys/"
 STATS_PATH = "/__stats__"
 ATTACHMENT_BYTES = 32 * 1024
 # Politeness off, identical for both crawls. DOWNLOAD_DELAY stays above 0 because Scrapy 2.19
-# ignores the per-host concurrency limit at 0 (see crawler/run.py); 16 concurrent requests.
+# ignores the per-host concurrency limit at 0 (see crawler/run.py); 16 concurrent requests;
+# CONCURRENT_ITEMS as the project sets it (crawler/settings.py) for both, so that the ratio is
+# the cost of archiving alone (`--concurrent-items 100`: Scrapy's default, for both).
 POLITENESS_OFF = {"ROBOTSTXT_OBEY": True, "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0.001,
                   "DOWNLOAD_DELAY_JITTER": 0, "CONCURRENT_REQUESTS": 16,
-                  "CONCURRENT_REQUESTS_PER_DOMAIN": 16, "LOG_LEVEL": "WARNING"}
+                  "CONCURRENT_REQUESTS_PER_DOMAIN": 16, "CONCURRENT_ITEMS": 4, "LOG_LEVEL": "WARNING"}
 
 
 # -- the portal -----------------------------------------------------------------------------
@@ -179,7 +181,8 @@ def timed(kind: str, start_url: str, port: int, data_dir: Path, extra: dict[str,
     server_stats(port)  # reset
     started, cpu = time.perf_counter(), _children_cpu()
     if kind == "bare":
-        subprocess.run([sys.executable, __file__, "--bare", start_url], check=True, cwd=PROJECT_ROOT)
+        subprocess.run([sys.executable, __file__, "--bare", start_url, "--concurrent-items",
+                        str(POLITENESS_OFF["CONCURRENT_ITEMS"])], check=True, cwd=PROJECT_ROOT)
     else:
         archive_crawl(start_url, data_dir, extra)
     wall, cpu = time.perf_counter() - started, _children_cpu() - cpu
@@ -204,8 +207,11 @@ def main() -> int:
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="a Scrapy setting for the archive crawl only, e.g. WARC_ENABLED=False "
                              "(to see what a component costs)")
+    parser.add_argument("--concurrent-items", type=int, default=POLITENESS_OFF["CONCURRENT_ITEMS"],
+                        help="Scrapy's CONCURRENT_ITEMS for both crawls")
     parser.add_argument("--bare", metavar="URL", help=argparse.SUPPRESS)  # the baseline's child process
     args = parser.parse_args()
+    POLITENESS_OFF["CONCURRENT_ITEMS"] = args.concurrent_items
     if args.bare:
         bare_crawl(args.bare)
         return 0

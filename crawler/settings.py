@@ -38,17 +38,27 @@ RETRY_ENABLED = True
 RETRY_TIMES = 2
 DEPTH_LIMIT = 100  # listing pages reached by 下一页 links each add a level
 
+# Scrapy hands each response's output (requests, items) to CONCURRENT_ITEMS asyncio workers,
+# starting them all for every response (100 by default: 100 tasks per page). The archive
+# pipeline only hands items to the writer thread and never waits, so a few are plenty.
+CONCURRENT_ITEMS = 4
 TELNETCONSOLE_ENABLED = False  # no control consoles listening on this machine
 REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "INFO"
 
 # Order matters (crawler/middlewares.py): on the way back a response meets the highest number
-# first, so the WARC recorder (950) sees it as received, before Scrapy's decompression (590),
-# redirects (600) and retries (550); the challenge check (650) stops a WZWSREL redirect before
-# RedirectMiddleware follows it; charset repair (585) reads the decompressed page.
+# first, so the WARC recorder (950) sees it as received, before decompression (590), redirects
+# (600) and retries (550); the challenge check (650) stops a WZWSREL redirect and the redirect
+# guard (640) a loop before RedirectMiddleware follows them; the page type (587), charset repair
+# (585) and the completeness check (575) read the decompressed body.
 DOWNLOADER_MIDDLEWARES = {
     "crawler.conditional.ConditionalRequestMiddleware": 560,
+    "crawler.middlewares.CompleteBodyMiddleware": 575,
     "crawler.middlewares.PageCharsetMiddleware": 585,
+    "crawler.middlewares.PageTypeMiddleware": 587,
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "crawler.middlewares.CheckedDecompressionMiddleware": 590,
+    "crawler.middlewares.RedirectGuardMiddleware": 640,
     "crawler.middlewares.ChallengeRedirectMiddleware": 650,
     "crawler.recorder.WarcRecorderMiddleware": 950,
 }

@@ -23,7 +23,7 @@ from typing import Any, Callable
 
 logger = logging.getLogger(__name__)
 
-QUEUE_JOBS = 512  # at most this many jobs wait; the crawl blocks beyond it
+QUEUE_JOBS = 512  # at most this many jobs wait; the crawl waits for the writer beyond it
 _STOP = object()
 
 
@@ -31,7 +31,11 @@ class ArchiveWriter:
     """A worker thread running jobs in order; shared by the components of one crawler."""
 
     def __init__(self, name: str = "archive-writer", on_error: Callable[[], None] | None = None):
-        self.jobs: queue.Queue[Any] = queue.Queue(maxsize=QUEUE_JOBS)
+        # SimpleQueue: no Python-level lock for the reactor to queue up behind; the bound is kept
+        # with two counters, each written by one thread only.
+        self.jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self.submitted = 0
+        self.finished = 0
         self.on_error = on_error
         self.users = 0
         self.errors = 0
@@ -50,14 +54,20 @@ class ArchiveWriter:
                 logger.exception("archive write failed")
                 if self.on_error is not None:
                     self.on_error()
+            finally:
+                self.finished += 1
 
     def submit(self, job: Callable[[], None]) -> None:
-        """Queue a job; returns at once unless the queue is full."""
+        """Queue a job; returns at once unless QUEUE_JOBS are already waiting."""
+        self.submitted += 1
         self.jobs.put(job)
+        if self.submitted - self.finished > QUEUE_JOBS:
+            self.wait()
 
     def wait(self) -> None:
         """Block until every job handed over so far is done."""
         done = threading.Event()
+        self.submitted += 1
         self.jobs.put(done.set)
         done.wait()
 

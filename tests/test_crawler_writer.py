@@ -48,3 +48,25 @@ def test_wait_returns_once_everything_handed_over_is_done() -> None:
     writer.wait()
     assert done == ["second"]
     writer.release()
+
+
+def test_a_full_queue_makes_the_crawl_wait_for_the_writer(monkeypatch) -> None:
+    monkeypatch.setattr("crawler.writer.QUEUE_JOBS", 3)
+    writer = ArchiveWriter().acquire()
+    gate = threading.Event()
+    writer.submit(gate.wait)
+    handed: list[int] = []
+
+    def hand_over() -> None:
+        for n in range(10):
+            writer.submit(lambda: None)
+            handed.append(n)
+
+    producer = threading.Thread(target=hand_over)
+    producer.start()
+    producer.join(timeout=0.5)
+    assert producer.is_alive() and len(handed) < 10  # held back while the writer is stuck
+    gate.set()
+    producer.join(timeout=5)
+    assert len(handed) == 10
+    writer.release()
