@@ -63,14 +63,12 @@ def _statusline(status: int) -> str:
         return str(status)
 
 
-def _metadata(request: Request) -> dict[str, str]:
+def _metadata(provenance: Any, first_url: str) -> dict[str, str]:
     """What the crawler knew when it asked (the spider's provenance): a WARC-JSON-Metadata
     header, so the WARC alone can rebuild a catalog row after a crash."""
-    provenance = request.cb_kwargs.get("provenance")
     if not is_dataclass(provenance):
         return {}
-    redirected = request.meta.get("redirect_urls") or [request.url]
-    data = {"url": redirected[0], **{f.name: getattr(provenance, f.name) for f in fields(provenance)}}
+    data = {"url": first_url, **{f.name: getattr(provenance, f.name) for f in fields(provenance)}}
     return {"WARC-JSON-Metadata": json.dumps(data, ensure_ascii=False, separators=(",", ":"))}
 
 
@@ -84,7 +82,8 @@ class Exchange:
     headers: list[tuple[str, str]]
     body: bytes
     previous_sha256: str | None
-    metadata: dict[str, str]
+    provenance: Any  # the spider's (a frozen dataclass), for the request record's metadata
+    first_url: str  # before redirects
     url: str
     protocol: str
     status: int
@@ -95,7 +94,8 @@ class Exchange:
     @classmethod
     def of(cls, request: Request, response: Response) -> Exchange:
         return cls(request.meta.get(SENT_META), request.method, _header_pairs(request.headers),
-                   request.body, request.meta.get("previous_sha256"), _metadata(request),
+                   request.body, request.meta.get("previous_sha256"), request.cb_kwargs.get("provenance"),
+                   (request.meta.get("redirect_urls") or [request.url])[0],
                    response.url, response.protocol or "HTTP/1.1", response.status,
                    _header_pairs(response.headers), response.body,
                    str(response.ip_address) if response.ip_address else None)
@@ -221,4 +221,5 @@ class WarcRecorderMiddleware:
             headers.insert(0, ("Host", split.netloc))
         path = (split.path or "/") + (f"?{split.query}" if split.query else "")
         return self.warc.request(exchange.url, exchange.method, path, headers, exchange.body, date, {
-            "WARC-Concurrent-To": answer.rec_headers.get_header("WARC-Record-ID"), **exchange.metadata})
+            "WARC-Concurrent-To": answer.rec_headers.get_header("WARC-Record-ID"),
+            **_metadata(exchange.provenance, exchange.first_url)})
