@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from parsing.amounts import adds_up
@@ -252,8 +252,12 @@ def total_equals_sum_of_rows(table_no: int, items: list[LineItem]) -> list[Check
             if item.code_level == top and (item.code, item.unit_code) not in seen:
                 seen.add((item.code, item.unit_code))
                 parts.append(item.amount)
-        checks.append(compare("total_equals_sum_of_rows", f"table {table_no} {measure}",
-                              totals[0].amount, parts))
+        check = compare("total_equals_sum_of_rows", f"table {table_no} {measure}",
+                        totals[0].amount, parts)
+        if not check.passed:  # say which rows: "合计 (row 16) ≠ Σ 3 rows of level 1"
+            check = replace(check, scope=f"{check.scope}: {totals[0].name} (row "
+                            f"{totals[0].row_no}) ≠ Σ {len(parts)} rows of level {top}")
+        checks.append(check)
     return checks
 
 
@@ -281,7 +285,7 @@ def parents_equal_children(table_no: int, items: list[LineItem]) -> list[Check]:
                 expected += parent.amount
                 actual += sum(children, Decimal(0))
                 if not adds_up(parent.amount, children) and failed is None:
-                    failed = parent.code
+                    failed = _mismatch(parent, children)
             if evaluated:
                 name = "class_equals_sum_of_items" if level == 1 else "item_equals_sum_of_subitems"
                 scope = f"table {table_no} {measure}"
@@ -289,6 +293,14 @@ def parents_equal_children(table_no: int, items: list[LineItem]) -> list[Check]:
                     scope += f" first mismatch {failed}"
                 checks.append(Check(name, scope, expected, actual, failed is None))
     return checks
+
+
+def _mismatch(parent: LineItem, children: list[Decimal]) -> str:
+    """Which parent disagrees and by how much: "30299 其他商品和服务支出 (unit 210904, row
+    92) 1.85 ≠ Σ 2 items 1.86" (expected and actual sum every parent of the level)."""
+    unit = f"unit {parent.unit_code}, " if parent.unit_code else ""
+    return (f"{parent.code} {parent.name or ''} ({unit}row {parent.row_no}) {parent.amount}"
+            f" ≠ Σ {len(children)} items {sum(children, Decimal(0))}")
 
 
 def three_public_parts(table_no: int, items: list[LineItem]) -> list[Check]:

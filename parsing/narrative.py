@@ -22,7 +22,8 @@ _PAGE_FURNITURE = re.compile(r"^[-—–─\s]*(?:第\s*)?\d{1,4}\s*(?:页)?[-�
 _SENTENCE_END = re.compile(r"(?<=[。！？])")
 _TITLE_ONLY = re.compile(r"^[^，,。；：:]*(?:说明|情况|概况|解释|职能|构成|事项|表)$")  # a heading line
 _CONTENTS = re.compile(r"^目录$")
-_LISTED_TITLE = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|\d{1,2}[、.．]|公开\d+表[：:]?)(.{2,60}表)$")
+_LISTED_TITLE = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|\d{1,2}[、.．]|公开\d+表[：:]?)"
+                           r"(.{2,60}表(?:[（(][^（()）]{1,16}[)）])?)$")  # …表（部门经济分类科目）
 
 
 class Line(Protocol):

@@ -7,8 +7,11 @@ fit: the same boundaries, or some of them (one page rules a column the other lea
 js-01's 收支预算总表 has 8 columns on its first page and 6 on the next). Both are then put on
 the union of their boundaries. A piece read from text positions
 (no vertical rules) has only the columns its own rows fill, so each of its cells is placed in
-the table column under its text. A repeated title starts a new table: per-project tables
-(绩效目标表) repeat theirs.
+the table column under its text; when the piece's rows fill columns the table's pages left
+blank (a 整体绩效目标表 whose 指标 rows come after pages of 任务 text), the table's cells are
+placed in the piece's columns instead. A repeated title starts a new table: per-project tables
+(绩效目标表) repeat theirs. A text block read only because it opens its page (no amounts, no
+title: `unruled._page_top`) is kept only when it continues the table before.
 """
 
 from __future__ import annotations
@@ -19,9 +22,11 @@ from dataclasses import replace
 from parsing.grid import FoundTable, Grid, regrid_columns, stack
 from parsing.tables import choose_title, count_header_rows
 from parsing.text import compact
+from parsing.unruled import is_amount_text
 
 WIDTH_TOLERANCE = 0.03  # relative: a continuation spans the same width
 EDGE_TOLERANCE = 4.0  # points: boundaries this close are the same rule
+TEXT_EDGE_TOLERANCE = 12.0  # points: outer edges read from text end where a page's text does
 
 
 def stitch_pages(found: list[FoundTable]) -> list[FoundTable]:
@@ -30,9 +35,16 @@ def stitch_pages(found: list[FoundTable]) -> list[FoundTable]:
     for piece in found:
         if merged and continues(merged[-1], piece):
             merged[-1] = append_piece(merged[-1], piece)
-        else:
+        elif not unfounded(piece):
             merged.append(piece)
     return merged
+
+
+def unfounded(piece: FoundTable) -> bool:
+    """A piece read from text positions with neither an amount nor a title: only a table's
+    continuation could make it one."""
+    return "unruled" in piece.flags and choose_title(piece.caption) is None and not any(
+        is_amount_text(line) for cell in piece.grid.cells for line in cell.text.splitlines())
 
 
 def continues(table: FoundTable, piece: FoundTable) -> bool:
@@ -50,8 +62,7 @@ def fits(table: FoundTable, piece: FoundTable) -> bool:
     if len(a) < 2 or len(b) < 2:
         return False
     if "unruled" in piece.flags or "unruled" in table.flags:
-        return a[0] - EDGE_TOLERANCE <= b[0] and b[-1] <= a[-1] + EDGE_TOLERANCE \
-            and column_map(table, piece) is not None
+        return _within(b, a) and column_map(a, piece.grid) is not None or _finer(table, piece)
     wa, wb = a[-1] - a[0], b[-1] - b[0]
     if wa <= 0 or abs(wa - wb) > WIDTH_TOLERANCE * wa:
         return False
@@ -64,13 +75,25 @@ def _subset(small: list[float], large: list[float]) -> bool:
     return all(any(abs(x - y) <= EDGE_TOLERANCE for y in large) for x in small)
 
 
-def column_map(table: FoundTable, piece: FoundTable) -> dict[tuple[int, int], int] | None:
-    """For a piece read from text positions: the table column under the text of each of its
-    cells, by (row, col); None when two cells of a row would land in one column."""
-    edges = table.col_edges
+def _within(inner: list[float], outer: list[float]) -> bool:
+    """`inner` lies across no more than `outer`'s width (edges read from text positions)."""
+    return outer[0] - TEXT_EDGE_TOLERANCE <= inner[0] \
+        and inner[-1] <= outer[-1] + TEXT_EDGE_TOLERANCE
+
+
+def _finer(table: FoundTable, piece: FoundTable) -> bool:
+    """Both read from text positions, and the table's cells fit the piece's columns."""
+    return "unruled" in table.flags and "unruled" in piece.flags \
+        and _within(table.col_edges, piece.col_edges) \
+        and column_map(piece.col_edges, table.grid) is not None
+
+
+def column_map(edges: list[float], grid: Grid) -> dict[tuple[int, int], int] | None:
+    """For a grid read from text positions: the column between `edges` under the text of
+    each of its cells, by (row, col); None when two cells of a row would land in one column."""
     mapping: dict[tuple[int, int], int] = {}
     taken: set[tuple[int, int]] = set()
-    for cell in piece.grid.cells:
+    for cell in grid.cells:
         if not cell.text:
             continue
         centre = (cell.bbox[0] + cell.bbox[2]) / 2
@@ -98,13 +121,24 @@ def repeated_header_rows(table: Grid, header_rows: int, piece: Grid) -> int:
     return k
 
 
+def _placed(grid: Grid, columns: dict[tuple[int, int], int], n_cols: int) -> Grid:
+    """The grid's cells with text, each in the column `columns` gives it."""
+    cells = [replace(c, col=columns[(c.row, c.col)], col_span=1) for c in grid.cells
+             if (c.row, c.col) in columns]
+    return Grid(grid.n_rows, n_cols, cells)
+
+
 def append_piece(table: FoundTable, piece: FoundTable) -> FoundTable:
     if "unruled" in piece.flags or "unruled" in table.flags:
-        columns = column_map(table, piece) or {}
-        cells = [replace(c, col=columns[(c.row, c.col)], col_span=1) for c in piece.grid.cells
-                 if (c.row, c.col) in columns]
-        piece_grid = Grid(piece.grid.n_rows, table.grid.n_cols, cells)
-        table_grid, edges = table.grid, table.col_edges
+        columns = column_map(table.col_edges, piece.grid) if _within(
+            piece.col_edges, table.col_edges) else None
+        if columns is not None:
+            piece_grid = _placed(piece.grid, columns, table.grid.n_cols)
+            table_grid, edges = table.grid, table.col_edges
+        else:  # the piece's columns are finer (`_finer`)
+            columns = column_map(piece.col_edges, table.grid) or {}
+            table_grid = _placed(table.grid, columns, piece.grid.n_cols)
+            piece_grid, edges = piece.grid, piece.col_edges
     else:
         shift = table.col_edges[0] - piece.col_edges[0]
         edges = union_edges(table.col_edges, [x + shift for x in piece.col_edges])

@@ -11,7 +11,9 @@ it spans them, and a heading with nothing below it takes the unheaded text besid
 is centred on the column that text's alignment implies (a right-aligned amount under a
 centred 预算数). A block of lines is only taken for a table when it has at least two lines of
 several fragments (or one of three or more cells with amounts: the last row of a table
-continued alone on the next page), and amounts or a table title right above it; labels, page
+continued alone on the next page), and amounts or a table title right above it, or nothing
+above it on its page (a continuation whose rows there are all words; kept only if it
+continues the table before); labels, page
 numbers, notes, part headings and sentences whose figures a justified line spread apart end a
 block, so narrative pages, contents pages and captions stay text.
 """
@@ -346,7 +348,7 @@ def find_text_tables(chars: list[dict], rules: list[dict],
     found = []
     for block in table_blocks(lines):
         has_amounts = any(is_amount_text(f.text) for ln in block for f in ln.fragments)
-        if not has_amounts and not _titled(block, lines):
+        if not has_amounts and not _titled(block, lines) and not _page_top(block, lines):
             continue
         x0 = min(ln.x0 for ln in block)
         x1 = max(ln.x1 for ln in block)
@@ -357,6 +359,17 @@ def find_text_tables(chars: list[dict], rules: list[dict],
         if result is not None:
             found.append(result)
     return found
+
+
+def _page_top(block: list[Line], lines: list[Line]) -> bool:
+    """Nothing printed above the block: it may be a table continued from the page before
+    whose rows on this page hold only words (a 绩效目标表's 主要任务). Such a piece is kept only
+    when it continues a table (`stitch.stitch_pages` drops it otherwise); a contents page
+    (目录, lines naming tables) is not one, its text must stay text."""
+    if any(ln.bottom <= block[0].top and not _PAGE_NUMBER.match(ln.text) for ln in lines):
+        return False
+    naming = sum(any(_TITLE_END.search(compact(f.text)) for f in ln.fragments) for ln in block)
+    return naming < 2 and not any(compact(ln.text) in ("目录", "目次") for ln in block)
 
 
 def _titled(block: list[Line], lines: list[Line]) -> bool:

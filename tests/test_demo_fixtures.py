@@ -188,3 +188,9 @@ def test_expected_carries_the_headline_total(key: str, total: str) -> None:
     assert Decimal(doc.expected["income_total"]) == Decimal(total)
     assert doc.data.startswith(b"%PDF")
     assert doc.expected["province_code"] == doc.region_code[:2]
+
+
+def test_final_accounts_contents_list_only_the_tables_they_print() -> None:
+    doc = final_accounts()
+    listed = [line for line in doc.narrative if line.endswith("表") and "、" in line]
+    assert listed and not any("绩效目标表" in line for line in listed)

@@ -108,3 +108,15 @@ def test_rotated_style_stores_pages_with_rotate_90() -> None:
 def test_the_default_style_is_the_grid_the_portal_serves() -> None:
     seed = load_seed("004")
     assert render_pdf(seed) == render_pdf(seed, "grid")
+
+
+def test_a_form_continued_over_a_page_of_words_and_wider_columns_is_one_table() -> None:
+    """Seed 002's 部门整体支出绩效目标表 without column rules: its first page fills 4 of its 8
+    columns, the next holds only 任务 text, the 指标 rows after fill all 8."""
+    seed = load_seed("002")
+    result = parse_bytes(render_pdf(seed, "horizontal"))
+    ((table, found),) = [(t, f) for t, f in _pairs(seed, result) if "整体" in t.title]
+    assert found is not None and found["n_cols"] == table.width == 8
+    assert len(found["rows"]) == len(table.rows)
+    assert [(r, c) for r, row in enumerate(table.rows) for c, text in enumerate(row)
+            if is_amount(text) and compact(found["rows"][r][c]) != compact(text)] == []

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from parsing.grid import Cell, Grid
+from parsing.grid import Cell, FoundTable, Grid
+from parsing.stitch import stitch_pages
 from parsing.tables import choose_title, count_header_rows, table_type
 
 
@@ -75,3 +76,35 @@ def test_column_numbers_under_the_header_are_header() -> None:
 def test_a_total_row_without_amounts_starts_the_body() -> None:
     grid = _grid([["单位名称（科目）", "合计", "基本支出"], ["合 计", "", ""]])
     assert count_header_rows(grid) == 1
+
+
+def _text_piece(page: int, edges: list[float], rows: list[list[tuple[float, str]]],
+                caption: list[str] | None = None) -> FoundTable:
+    """A piece read from text positions: each row a list of (x centre, text)."""
+    cells = [Cell(r, c, text, page, (x - 5, 10.0 * r, x + 5, 10.0 * r + 8))
+             for r, row in enumerate(rows) for c, (x, text) in enumerate(row)]
+    return FoundTable(Grid(len(rows), max(len(row) for row in rows), cells), page,
+                      (edges[0], 0, edges[-1], 10.0 * len(rows)), edges, caption or [],
+                      flags=["unruled"])
+
+
+def test_a_continuation_with_more_columns_puts_the_table_on_its_columns() -> None:
+    first = _text_piece(1, [0, 100, 300, 400], [[(50, "部门名称"), (150, "资金总额"), (350, "其他资金")],
+                                                [(50, ""), (150, "80.00"), (350, "0.00")]],
+                        ["部门整体支出绩效目标表"])
+    second = _text_piece(2, [0, 100, 200, 300, 400],
+                         [[(50, "指标"), (150, "一级指标"), (250, "二级指标"), (350, "权重")],
+                          [(50, ""), (150, "产出指标"), (250, "数量指标"), (350, "2.5")]])
+    (table,) = stitch_pages([first, second])
+    assert table.grid.n_cols == 4 and "stitched" in table.flags
+    assert table.grid.printed()[1] == ["", "80.00", "", "0.00"]
+    assert table.grid.printed()[3] == ["", "产出指标", "数量指标", "2.5"]
+
+
+def test_a_page_of_words_is_kept_only_as_a_continuation() -> None:
+    words = _text_piece(2, [0, 100, 400], [[(50, "任务名称"), (250, "主要内容")],
+                                           [(50, "强化管理"), (250, "做实道安办")]])
+    assert stitch_pages([words]) == []
+    table = _text_piece(1, [0, 100, 400], [[(50, "合计"), (250, "80.00")]], ["部门整体支出绩效目标表"])
+    (stitched,) = stitch_pages([table, words])
+    assert stitched.grid.n_rows == 3

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from archive.demo.fixtures import SeedDoc, SeedTable, is_amount, load_seed
+from parsing.tables import table_type
 
 _YEAR = re.compile(r"(?<![\d.,])(20[0-3]\d)(?![\d.])")
 _NARRATIVE_AMOUNT = re.compile(r"(?<![\d.,])(\d[\d,]*(?:\.\d+)?)(\s*万元)")
@@ -163,9 +164,15 @@ def as_final_accounts(text: str) -> str:
     return text
 
 
+def _lists_table(line: str, kinds: set[str]) -> bool:
+    """A contents line (十三、单位预算项目支出绩效目标表) naming a table of one of `kinds`."""
+    return len(line) <= 40 and line.endswith("表") and table_type(line) in kinds
+
+
 def final_accounts() -> SeedDoc:
     """Seed 000 as the unit's 2023 final accounts: same tables retitled as 决算, 预算数 columns
-    as 决算数, amounts times 2, the 绩效目标表 dropped (final accounts carry no targets)."""
+    as 决算数, amounts times 2, the 绩效目标表 dropped (final accounts carry no targets), and
+    with it its line in the contents."""
     seed = load_seed("000")
     doc = derive(seed, FINAL_ACCOUNTS_K, FINAL_ACCOUNTS_YEAR)
     titles = dict(FINAL_TITLES)
@@ -175,7 +182,9 @@ def final_accounts() -> SeedDoc:
             continue
         header = tuple(tuple(c.replace("预算数", "决算数") for c in row) for row in table.header)
         tables.append(replace(table, title=titles[table.title], header=header))
-    narrative = tuple(as_final_accounts(line) for line in doc.narrative)
+    dropped = {table_type(t.title) for t in doc.tables if t.title not in titles}
+    narrative = tuple(as_final_accounts(line) for line in doc.narrative
+                      if not _lists_table(line, dropped))
     return replace(doc, source=f"synth:{FINAL_ACCOUNTS_KEY} from seed 000 (k={FINAL_ACCOUNTS_K})",
                    doc_kind="final_accounts", tables=tuple(tables), narrative=narrative,
                    cover_lines=(seed.body, f"{FINAL_ACCOUNTS_YEAR} 年单位决算"))
