@@ -1,8 +1,9 @@
 """The run report: per portal, what a crawl run found — and which portals keep failing.
 
 An operator running a monthly crawl of thousands of portals needs to see, per portal, what was
-new, changed, unchanged and gone since the last run, what failed and why, and which portals were
-challenged, unreachable or empty in the last runs. All of it is derived from the fetch catalog
+new, changed, unchanged and gone since the last run, what failed and why (`failed`: each URL
+with its fetch_status and reason), and which portals were challenged, unreachable or empty in
+the last runs. All of it is derived from the fetch catalog
 (documents) and from the Scrapy counters each crawl process leaves beside it
 (`catalog/run=<id>/stats-<portal>-<pid>.json`: pages, bytes, duration), so a run resumed after a
 crash by another process reports as one run. `write_run_report` persists the result as
@@ -97,6 +98,8 @@ class PortalReport:
     stored: int = 0  # raw objects this run stored first
     challenged: int = 0
     errors: dict[str, int] = field(default_factory=dict)  # fetch_status -> rows (not ok, not challenged)
+    # URLs this run got no document from, each with its last row's fetch_status, status, reason
+    failed: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _stats(data_dir: Path | str) -> dict[str, list[dict[str, Any]]]:
@@ -175,6 +178,10 @@ def run_report(data_dir: Path | str, run_id: str) -> list[PortalReport]:
         report.challenged = sum(r["fetch_status"] == "challenged" for r in rows)
         report.errors = dict(Counter(r["fetch_status"] for r in rows
                                      if r["fetch_status"] not in (*DOCUMENT_STATUSES, "challenged")))
+        last = {r["url"]: r for r in sorted(rows, key=lambda r: r.get("fetched_at") or "")}
+        report.failed = [{"url": url, "fetch_status": row["fetch_status"], "status": row.get("status"),
+                          "reason": row.get("status_reason")}
+                         for url, row in sorted(last.items()) if url not in seen_ok]
         previous_run = next((run for run in reversed(earlier_runs)
                              if any(r.get("portal_id") == portal for r in rows_by_run[run])), None)
         if previous_run is not None and report.status in ("ok", "empty"):

@@ -47,12 +47,19 @@ REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "INFO"
 
 # Order matters (crawler/middlewares.py): on the way back a response meets the highest number
-# first, so the WARC recorder (950) sees it as received, before Scrapy's decompression (590),
-# redirects (600) and retries (550); the challenge check (650) stops a WZWSREL redirect before
-# RedirectMiddleware follows it; charset repair (585) reads the decompressed page.
+# first, so the WARC recorder (950) sees it as received, before decompression (590), redirects
+# (600) and retries (550); the challenge check (650) stops a WZWSREL redirect and the redirect
+# guard (640) a loop before RedirectMiddleware follows them; the page type (587), charset repair
+# (585) and the completeness check (575) read the decompressed body.
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.AllowedDomainsMiddleware": 60,  # requests: after OffsiteMiddleware (50)
     "crawler.conditional.ConditionalRequestMiddleware": 560,
+    "crawler.middlewares.CompleteBodyMiddleware": 575,
     "crawler.middlewares.PageCharsetMiddleware": 585,
+    "crawler.middlewares.PageTypeMiddleware": 587,
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "crawler.middlewares.CheckedDecompressionMiddleware": 590,
+    "crawler.middlewares.RedirectGuardMiddleware": 640,
     "crawler.middlewares.ChallengeRedirectMiddleware": 650,
     "crawler.recorder.WarcRecorderMiddleware": 950,
 }

@@ -238,10 +238,16 @@ class BudgetSpider(scrapy.Spider):
                            response.meta.get("previous_sha256"), response.meta.get(WARC_META))
 
     def fetch_failed(self, failure: Failure) -> Iterator[FetchError]:
+        """The failure as a catalog row, leading to the WARC record of the answer when there was
+        one (an error status, a challenge, an answer a downloader middleware refused — whose
+        response is not yet tied to its request, so the request's meta says where it is)."""
         request = failure.request  # type: ignore[attr-defined]
         fetch_status, status, reason = classify_failure(failure)
-        answer = getattr(failure.value, "response", None)  # an error status or a challenge
-        record = answer.meta.get(WARC_META) if answer is not None and answer.request is not None else None
+        answer = getattr(failure.value, "response", None)
+        record = request.meta.get(WARC_META) if answer is not None else None
+        linked = (request.meta.get("redirect_urls") or [request.url])[0]
+        if linked != request.url:
+            reason += f" (redirected from {linked})"
         yield FetchError(request.url, fetch_status, status, reason, request.cb_kwargs["provenance"], record)
 
 

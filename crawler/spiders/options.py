@@ -61,8 +61,8 @@ def string_table(value: Any) -> dict[str, str]:
 
 def css(value: Any) -> str:
     """A CSS selector; parsed now so a typo fails the registry check, not the crawl."""
-    from parsel import Selector  # Scrapy's own selector library
     from cssselect import SelectorError
+    from parsel import Selector  # Scrapy's own selector library
 
     selector = text(value)
     try:
