@@ -20,6 +20,7 @@ import logging
 import os
 import subprocess
 import sys
+import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
@@ -63,6 +64,7 @@ class CrawlSummary:
     documents: int = 0  # distinct documents fetched ok
     new_documents: int = 0  # of which no earlier run had stored
     reports: tuple[PortalReport, ...] = ()  # per portal: new, changed, unchanged, gone, errors
+    reactor_cpu_s: float = 0.0  # CPU time of the crawl's reactor thread, its bottleneck
 
     def __str__(self) -> str:
         statuses = ", ".join(f"{k} {v}" for k, v in sorted(self.by_status.items()))
@@ -119,7 +121,7 @@ def run_crawl(portals_file: Path, data_dir: Path, portal_ids: list[str] | None =
         raise CrawlFailed(f"crawl process exited with status {child.returncode} "
                           f"(Scrapy's log: {log_path})")
     return dataclasses.replace(summarize(data_dir, run_id, stats.get("requests", 0)),
-                               reports=reports)
+                               reports=reports, reactor_cpu_s=stats.get("reactor_cpu_s", 0.0))
 
 
 def summarize(data_dir: Path, run_id: str, requests: int) -> CrawlSummary:
@@ -177,10 +179,13 @@ def _crawl(portals: list[Portal], settings: Settings) -> dict[str, int]:
 
     done = deferred_from_coro(crawl_all())
     done.addBoth(lambda _: reactor.stop())
+    started = time.thread_time()
     reactor.run()
+    reactor_cpu_s = time.thread_time() - started
     if failed:
         raise CrawlFailed(f"the crawl of {', '.join(failed)} failed")
-    return {"requests": sum(c.stats.get_value("downloader/request_count", 0) for c in crawlers)}
+    return {"requests": sum(c.stats.get_value("downloader/request_count", 0) for c in crawlers),
+            "reactor_cpu_s": round(reactor_cpu_s, 3)}
 
 
 def main(argv: list[str] | None = None) -> int:

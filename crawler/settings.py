@@ -42,6 +42,10 @@ DEPTH_LIMIT = 100  # listing pages reached by 下一页 links each add a level
 # starting them all for every response (100 by default: 100 tasks per page). The archive
 # pipeline only hands items to the writer thread and never waits, so a few are plenty.
 CONCURRENT_ITEMS = 4
+# Scrapy reads a callback's source (ast.parse) to warn about `return value` in generators; its
+# cache is keyed by weak references to bound methods, which die with each request, so with
+# explicit callbacks it parses the source again for every response. Ours return no values.
+WARN_ON_GENERATOR_RETURN_VALUE = False
 TELNETCONSOLE_ENABLED = False  # no control consoles listening on this machine
 REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "INFO"
