@@ -26,7 +26,8 @@ Format = Literal["arrow", "pandas", "polars"]
 
 def connect(data_dir: Path | str | None = None) -> duckdb.DuckDBPyConnection:
     """A read-only connection to `corpus.duckdb`, with every corpus and convenience view;
-    `data_dir` defaults to `$BUDGET_CORPUS_DATA`, else `./budget-data` (as the command line).
+    `data_dir` defaults to `$BUDGET_CORPUS_DATA`, else `./budget-data` (as the command line),
+    and may be an fsspec URL (`s3://bucket/prefix`: the corpus is read from object storage).
 
     Read-only, so a query never blocks a build (a new build swaps the files in; reconnect to
     see it) and can never alter the corpus.

@@ -1,9 +1,17 @@
 """The build stage: parse cache + fetch catalog → hive-partitioned Parquet corpus + DuckDB views.
 
 Every build is written into a new folder `corpus.builds/<build_id>/`, partitioned
-`<table>/province_code=XX/fiscal_year=YYYY/*.parquet`; `corpus` is a symlink swapped to it in one
-atomic rename once it is complete, and `corpus.duckdb` is written under a temporary name and
-renamed into place, so a reader never sees a half-built corpus.
+`<table>/province_code=XX/fiscal_year=YYYY/*.parquet`, with its own `corpus.duckdb` (the views on
+that folder); `corpus` is a symlink swapped to it in one atomic rename once it is complete, and
+`<data_dir>/corpus.duckdb` is a fixed symlink to `corpus/corpus.duckdb`. One rename publishes
+both, so a reader never sees a half-built corpus, nor a database naming another build than the
+folder (a kill between two publishing steps could leave them apart). One build at a time per
+data directory (a lock in `corpus.builds/`): a second one waits for the first to finish.
+
+On object storage (archive.storage) there is no rename: the build is written in a local staging
+folder, uploaded whole under its own new id, and only then published by the pointer object
+`corpus.current`; readers follow the pointer, so they see the old build or the new one, never a
+part. `corpus.duckdb` (views only) stays on local disk, one per build (`Location.database_path`).
 
 No row passes through Python objects: DuckDB reads the parse cache itself — the entries'
 metadata (documents, tables, checks, cells) in one pass, merged with the fetch catalog in SQL,
@@ -14,13 +22,17 @@ decimals and sorted — which is what lets a build keep up with a national year 
 
 from __future__ import annotations
 
+import fcntl
 import json
+import logging
 import os
 import shutil
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,11 +43,13 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from archive.catalog import read_catalog
-from archive.parse_cache import RESULT_KEY, SUFFIX, ParseCache
+from archive.parse_cache import RESULT_KEY, ParseCache
 from archive.runs import runs_view
+from archive.storage import Location, location
 from parsing.regions import PROVINCES, UNKNOWN_PROVINCE, admin_level, province_code
 from parsing.schema import DOCUMENT_FIELDS, PARSER_VERSION
 
+log = logging.getLogger(__name__)
 AMOUNT = pa.decimal128(20, 6)
 BBOX = pa.list_(pa.float64())
 PARTITIONS = [("province_code", pa.string()), ("fiscal_year", pa.int32())]
@@ -159,7 +173,7 @@ CONVENIENCE_VIEWS = {
 @dataclass
 class BuildSummary:
     build_id: str
-    corpus_dir: Path
+    corpus_dir: Path | str  # a URL when the data directory is on object storage
     rows: dict[str, int]
     seconds: float = 0.0
     steps: dict[str, float] = field(default_factory=dict)  # seconds per step, in order
@@ -173,7 +187,7 @@ FETCH_COLUMNS = {  # what the fetch catalog can tell about a document, as the me
 }
 
 
-def provenance(data_dir: Path) -> pa.Table:
+def provenance(data_dir: Location | Path | str) -> pa.Table:
     """The first successful fetch of each stored document: where it came from."""
     first: dict[str, dict[str, Any]] = {}
     for row in read_catalog(data_dir):
@@ -238,7 +252,7 @@ FROM placed LEFT JOIN provinces ON provinces.code = placed.province_code"""
 
 
 def has_entries(cache: ParseCache) -> bool:
-    return any(True for _ in cache.root.glob(f"*/*{SUFFIX}"))
+    return cache.has_entries()
 
 
 def duckdb_type(kind: pa.DataType) -> str:
@@ -286,7 +300,7 @@ def load_results(con: duckdb.DuckDBPyConnection, cache: ParseCache) -> None:
     con.execute("DROP TABLE result_json")
 
 
-def merge_documents(con: duckdb.DuckDBPyConnection, data_dir: Path) -> None:
+def merge_documents(con: duckdb.DuckDBPyConnection, data_dir: Location | Path | str) -> None:
     """Temp table `documents_merged`: one row per document fetched and parsed, as the corpus
     has it; `parts` is its (doc_id → partition) map for the other tables."""
     con.register("fetches", provenance(data_dir))
@@ -341,7 +355,7 @@ def write_line_items(con: duckdb.DuckDBPyConnection, cache: ParseCache, target: 
     with ThreadPoolExecutor(max_workers=1) as writer:
         pending: Future | None = None
         for province, doc_ids in groups:
-            files = ", ".join(_sql_str(cache.path(doc_id).as_posix()) for doc_id in doc_ids)
+            files = ", ".join(_sql_str(cache.url(doc_id)) for doc_id in doc_ids)
             table = con.sql(f"SELECT {columns} FROM read_parquet([{files}]) x "
                             "JOIN parts p ON p.doc_id = x.doc_id "
                             f"ORDER BY p.fiscal_year, {order}").to_arrow_table()
@@ -400,21 +414,23 @@ def write_partitioned(con: duckdb.DuckDBPyConnection, name: str, select: str | N
     return int(count)
 
 
-def view_sql(name: str, corpus_dir: Path) -> str:
-    glob = (corpus_dir / name / "*" / "*" / "*.parquet").as_posix()
+def view_sql(name: str, corpus_dir: Path | str) -> str:
+    root = corpus_dir.as_posix() if isinstance(corpus_dir, Path) else corpus_dir
+    glob = f"{root}/{name}/*/*/*.parquet"
     return (f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet({_sql_str(glob)}, "
             "hive_partitioning = true, "
             "hive_types = {'province_code': 'VARCHAR', 'fiscal_year': 'INTEGER'})")
 
 
-def write_database(db_path: Path, corpus_dir: Path, extra_views: dict[str, str] | None = None
-                   ) -> None:
+def write_database(db_path: Path, corpus_dir: Path | str,
+                   extra_views: dict[str, str] | None = None) -> None:
     """corpus.duckdb with a view per table, built aside and renamed into place."""
     fd, tmp = tempfile.mkstemp(dir=db_path.parent, prefix=".corpus-", suffix=".duckdb")
     os.close(fd)
     os.unlink(tmp)  # DuckDB wants to create the file itself
     try:
-        with duckdb.connect(tmp) as con:
+        # The views bind now: on object storage, through the filesystem that reads builds.
+        with location(corpus_dir).register(duckdb.connect(tmp), reading=True) as con:
             for name in SCHEMAS:
                 con.execute(view_sql(name, corpus_dir))
             for name, sql in {**CONVENIENCE_VIEWS, **(extra_views or {})}.items():
@@ -431,17 +447,43 @@ def new_build_id() -> str:
     return build_id + f"-{uuid.uuid4().hex[:6]}"
 
 
-def build_corpus(data_dir: Path | str, parser_version: str = PARSER_VERSION,
+def build_corpus(data_dir: Location | Path | str, parser_version: str = PARSER_VERSION,
                  threads: int | None = None, memory_limit: str | None = None) -> BuildSummary:
-    """Assemble the corpus from the parse cache and swap it in; return what was built."""
+    """Assemble the corpus from the parse cache and swap it in; return what was built.
+
+    Waits while another build of the same data directory runs (its lock); `run` holds a lock
+    of its own around crawl + parse + build, never this one first, so the two cannot deadlock.
+    """
     started = time.monotonic()
-    data_dir = Path(data_dir).resolve()
-    cache = ParseCache(data_dir, parser_version)
+    loc = location(data_dir)
+    if loc.local is not None:
+        loc = Location(loc.local.resolve())
+    builds = loc.cache_dir() / ("corpus.builds" if loc.is_local else "staging")
+    builds.mkdir(parents=True, exist_ok=True)
+    with exclusive_build(builds):
+        return _build(loc, builds, parser_version, threads, memory_limit, started)
+
+
+@contextmanager
+def exclusive_build(builds: Path) -> Iterator[None]:
+    """One build at a time (an flock on `<builds>/.lock`, released by the kernel if the build
+    dies): whatever a build finds in `builds` that it did not write is then a dead build's."""
+    with open(builds / ".lock", "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log.warning("another build of %s is running: waiting for it to finish",
+                        builds.parent)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def _build(loc: Location, builds: Path, parser_version: str, threads: int | None,
+           memory_limit: str | None, started: float) -> BuildSummary:
+    cache = ParseCache(loc, parser_version)
     build_id = new_build_id()
-    builds = data_dir / "corpus.builds"
     staging = builds / f".{build_id}.partial"
-    final = builds / build_id
-    staging.mkdir(parents=True)
+    staging.mkdir()
     rows: dict[str, int] = {}
     steps: dict[str, float] = {}
     clock = time.monotonic()
@@ -453,7 +495,7 @@ def build_corpus(data_dir: Path | str, parser_version: str = PARSER_VERSION,
         clock = now
 
     try:
-        with duckdb.connect() as con:
+        with loc.register(duckdb.connect()) as con:
             con.execute(f"SET temp_directory = {_sql_str(staging / '.spill')}")
             if threads:
                 con.execute(f"SET threads = {int(threads)}")
@@ -464,7 +506,7 @@ def build_corpus(data_dir: Path | str, parser_version: str = PARSER_VERSION,
             if parsed:
                 load_results(con, cache)
                 step("read parse results")
-                merge_documents(con, data_dir)
+                merge_documents(con, loc)
                 step("merge documents with the catalog")
             for name in SCHEMAS:
                 if not parsed:
@@ -479,26 +521,89 @@ def build_corpus(data_dir: Path | str, parser_version: str = PARSER_VERSION,
                     rows[name] = write_partitioned(con, name, select, staging)
                 step(f"write {name}")
         shutil.rmtree(staging / ".spill", ignore_errors=True)
-        staging.rename(final)
+        if loc.is_local:
+            final: Path | str = builds / build_id
+            staging.rename(final)
+        else:
+            loc.upload(staging, "corpus.builds", build_id)
+            final = loc.path("corpus.builds", build_id)
+            step("upload")
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        if not loc.is_local:
+            loc.remove("corpus.builds", build_id)
         raise
-    write_database(data_dir / "corpus.duckdb", final, runs_view(data_dir))
-    link = data_dir / "corpus"
-    tmp_link = data_dir / f".corpus-{build_id}"
-    tmp_link.symlink_to(final.relative_to(data_dir))
-    os.replace(tmp_link, link)
-    _prune(builds, keep={final.name})
+    previous = loc.current_build()  # kept: a reader connected before the swap still reads it
+    if isinstance(final, Path):
+        # Views with the build's own absolute paths; unpublished until the link names it.
+        write_database(final / DATABASE, final, runs_view(loc))
+        tmp_link = loc.local / f"{TEMPORARY_PREFIX}{build_id}"
+        tmp_link.symlink_to(final.relative_to(loc.local))
+        os.replace(tmp_link, loc.local / "corpus")
+        _link_database(loc.local, build_id)
+        _prune(loc.local, builds, keep={final.name, previous})
+    else:
+        shutil.rmtree(staging, ignore_errors=True)
+        loc.publish(build_id)
+        database(loc, build_id)
+        _prune_remote(loc, build_id, keep={build_id, previous})
     step("swap in and prune")
     return BuildSummary(build_id, final, {name: rows[name] for name in SCHEMAS},
                         time.monotonic() - started, steps)
 
 
-def _prune(builds: Path, keep: set[str]) -> None:
-    """Drop older builds and leftovers of crashed ones (the newest previous build stays)."""
-    done = sorted(p for p in builds.iterdir() if not p.name.startswith("."))
-    for path in done[:-2]:
-        if path.name not in keep:
+DATABASE = "corpus.duckdb"
+TEMPORARY_PREFIX = ".corpus-"  # what a build writes in the data directory before renaming it
+
+
+def _link_database(data_dir: Path, build_id: str) -> None:
+    """Make `corpus.duckdb` the fixed link to the published build's database, once (a data
+    directory built before databases lived in the build folder has a plain file there; until
+    this rename it still names the previous build, which stays whole)."""
+    link = data_dir / DATABASE
+    target = Path("corpus") / DATABASE
+    if link.is_symlink() and Path(os.readlink(link)) == target:
+        return
+    tmp_link = data_dir / f"{TEMPORARY_PREFIX}{build_id}.duckdb"
+    tmp_link.symlink_to(target)
+    os.replace(tmp_link, link)
+
+
+def database(loc: Location, build_id: str) -> Path:
+    """The local corpus.duckdb of a build on object storage, written on first use: views on
+    the build's URLs, so any machine can query a published build without having built it."""
+    path = loc.database_path(build_id)
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_database(path, loc.path("corpus.builds", build_id), runs_view(loc))
+    return path
+
+
+def _prune_remote(loc: Location, build_id: str, keep: set[str | None]) -> None:
+    """As `_prune`, on object storage: every build but the one just published and the one
+    published before it (a reader connected before the swap still reads it) goes, and so do
+    their local databases. Builds named after this one are left alone: another machine (which
+    this machine's lock does not stop) may still be uploading one."""
+    done = sorted(key.rsplit("/", 1)[-1] for key in loc.fs.ls(loc.key("corpus.builds"),
+                                                              detail=False))
+    kept = {name for name in done if name in keep or name > build_id}
+    for name in done:
+        if name not in kept:
+            loc.remove("corpus.builds", name)
+    for path in loc.database_path(build_id).parent.glob("[!.]*.duckdb"):  # not one being written
+        if path.stem not in kept:
+            path.unlink(missing_ok=True)
+
+
+def _prune(data_dir: Path, builds: Path, keep: set[str | None]) -> None:
+    """Drop every build but those in `keep` (the published one and the one before it), and
+    what killed builds left: staging folders, temporary links and databases. The build lock is
+    held, so none of these belongs to a build still running."""
+    for path in builds.iterdir():
+        if path.name.startswith("."):
+            if path.name.endswith(".partial"):
+                shutil.rmtree(path, ignore_errors=True)
+        elif path.is_dir() and path.name not in keep:
             shutil.rmtree(path, ignore_errors=True)
-    for path in builds.glob(".*.partial"):
-        shutil.rmtree(path, ignore_errors=True)
+    for path in data_dir.glob(f"{TEMPORARY_PREFIX}*"):
+        path.unlink(missing_ok=True)

@@ -13,13 +13,23 @@ from rich.console import Console
 DATA_ENV = "BUDGET_CORPUS_DATA"
 
 
-def default_data_dir() -> Path:
-    return Path(os.environ.get(DATA_ENV) or "budget-data")
+def default_data_dir() -> Path | str:
+    """A Path, or an fsspec URL such as `s3://bucket/prefix` as given (archive.storage)."""
+    from archive.storage import data_dir_arg
+
+    return data_dir_arg(os.environ.get(DATA_ENV) or "budget-data")
+
+
+def _data_dir_value(text: str) -> Path | str:
+    from archive.storage import data_dir_arg
+
+    return data_dir_arg(text)
 
 
 def _data_dir_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data-dir", type=Path, default=None,
-                        help=f"data directory (default: ${DATA_ENV}, else ./budget-data)")
+    parser.add_argument("--data-dir", type=_data_dir_value, default=None,
+                        help=f"data directory or fsspec URL, e.g. s3://bucket/prefix (default: "
+                             f"${DATA_ENV}, else ./budget-data)")
 
 
 def _parse_options(parser: argparse.ArgumentParser) -> None:
@@ -51,8 +61,16 @@ def _limits(args: argparse.Namespace):
     return Limits(timeout_s=args.timeout, memory_bytes=args.memory_mb * 2**20)
 
 
-def _data_dir(args: argparse.Namespace) -> Path:
+def _data_dir(args: argparse.Namespace) -> Path | str:
     return args.data_dir or default_data_dir()
+
+
+def _local_data_dir(args: argparse.Namespace) -> Path:
+    """For the commands that read WARC files in place (replay, wacz, demo)."""
+    data_dir = _data_dir(args)
+    if not isinstance(data_dir, Path):
+        raise UsageError(f"`{args.command}` needs a local data directory, not {data_dir}")
+    return data_dir
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -116,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the registry the crawl used (copied into the release)")
 
     p = sub.add_parser("verify", help="recompute every hash of a release; exit 1 on a mismatch")
-    p.add_argument("release_dir", type=Path)
+    p.add_argument("release_dir", type=_data_dir_value, help="a folder or an fsspec URL")
 
     p = sub.add_parser("portals", help="portal registries: `portals check FILE` validates one")
     portals = p.add_subparsers(dest="portals_command", required=True, metavar="ACTION")
@@ -135,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("parse-file", help="parse one file, no data directory needed")
     p.add_argument("path", type=Path)
     p.add_argument("--json", action="store_true", help="print one JSON object (the default)")
+    _parse_file_limits(p)
     return parser
 
 
@@ -157,14 +176,25 @@ class UsageError(Exception):
     """A mistake in how the command was called (exit status 2)."""
 
 
+def _parse_file_limits(parser: argparse.ArgumentParser) -> None:
+    from archive.parse import DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT_S
+
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, metavar="SECONDS",
+                        help=f"time limit (default: {DEFAULT_TIMEOUT_S:g})")
+    parser.add_argument("--memory-mb", type=int, default=DEFAULT_MEMORY_BYTES // 2**20,
+                        help=f"address-space limit, MiB (default: {DEFAULT_MEMORY_BYTES // 2**20})")
+
+
 def cmd_parse_file(args: argparse.Namespace, console: Console) -> int:
-    from parsing.parse import parse_path
+    """Parse in a child under the parse stage's limits: a hostile file (a bomb, a file that
+    hangs pdfium or crashes it) still ends in one JSON object with a `failed` status."""
+    from archive.parse import parse_limited
 
     if not args.path.exists():
         raise UsageError(f"no such file: {args.path}")
     if not args.path.is_file():
         raise UsageError(f"not a file: {args.path}")
-    result = parse_path(args.path)
+    result = parse_limited(args.path.read_bytes(), args.path.name, _limits(args))
     json.dump(result, sys.stdout, ensure_ascii=False)
     sys.stdout.write("\n")
     return 0
@@ -311,21 +341,28 @@ def _check_frontier(url: str | None) -> None:
 
 
 def cmd_crawl(args: argparse.Namespace, console: Console) -> int:
-    from archive.runs import crawl_fields, logged_run
-    from crawler.run import run_crawl
+    from archive.runs import crawl_fields, crawl_to, logged_run
 
     _check_registry(args)
     _check_frontier(args.frontier)
     data_dir = _data_dir(args)
     with logged_run(data_dir, "crawl") as run:
-        summary = run_crawl(args.portals, data_dir, portal_ids=args.portal, frontier=args.frontier)
+        summary = crawl_to(args.portals, data_dir, portal_ids=args.portal, frontier=args.frontier)
         run.update(**crawl_fields(summary))
     from crawler.report import format_report, troubled_portals
 
     console.print(f"crawl finished: {summary}")
-    console.print(format_report(list(summary.reports), troubled_portals(data_dir)),
+    console.print(format_report(list(summary.reports), troubled_portals(_staged(data_dir))),
                   markup=False, highlight=False, soft_wrap=True)
     return 0
+
+
+def _staged(data_dir: Path | str) -> Path:
+    """Where the crawl wrote locally: the data directory, or a remote one's staging folder."""
+    from archive.storage import location
+
+    loc = location(data_dir)
+    return loc.local if loc.local is not None else loc.cache_dir() / "staging"
 
 
 def cmd_portals(args: argparse.Namespace, console: Console) -> int:
@@ -344,7 +381,7 @@ def cmd_replay(args: argparse.Namespace, console: Console) -> int:
     from archive.replay import NotArchived, replay
 
     try:
-        data = replay(_data_dir(args), args.target)
+        data = replay(_local_data_dir(args), args.target)
     except NotArchived as exc:
         console.print(f"[red]not archived:[/] {exc}")
         return 1
@@ -359,7 +396,7 @@ def cmd_replay(args: argparse.Namespace, console: Console) -> int:
 def cmd_wacz(args: argparse.Namespace, console: Console) -> int:
     from archive.replay import export_wacz
 
-    path = export_wacz(_data_dir(args), args.output)
+    path = export_wacz(_local_data_dir(args), args.output)
     console.print(f"wrote {path}")
     return 0
 
@@ -374,7 +411,7 @@ def cmd_demo_portal(args: argparse.Namespace, console: Console) -> int:
 def cmd_demo(args: argparse.Namespace, console: Console) -> int:
     from archive.demo.run import run_demo
 
-    run_demo(_data_dir(args), console, workers=args.workers)
+    run_demo(_local_data_dir(args), console, workers=args.workers)
     return 0
 
 

@@ -6,10 +6,12 @@ C code, where no Python signal reaches) is killed, one that exhausts memory or c
 interpreter only ends its child, and either way the document is recorded as `failed` with the
 reason while the pool goes on. The unit of work, `parse_isolated`, is a plain function of
 picklable arguments, so any `concurrent.futures` executor can run it (DESIGN.md § Scale).
+`parse_limited` puts one file under the same limits without a data directory: `parse-file`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing as mp
 import resource
 import signal
@@ -23,6 +25,7 @@ from typing import Any, Callable
 from archive.catalog import read_catalog
 from archive.executors import open_executor
 from archive.parse_cache import ContractError, ParseCache, document_statuses
+from archive.storage import location, read_bytes
 from archive.store import RawStore
 from parsing.schema import DOCUMENT_FIELDS, PARSER_VERSION
 
@@ -77,17 +80,23 @@ def _store(cache: ParseCache, sha256: str, result: dict[str, Any], replace: bool
     (cache.replace if replace else cache.put)(sha256, result)
 
 
-def _child(conn: Any, raw_path: str, sha256: str, data_dir: str, limits: Limits,
-           parse: ParseFunction, replace: bool) -> None:
-    """In the document's own process: limit memory, parse, write the cache entry, report."""
+def _parse_guarded(data: bytes, name: str, sha256: str, limits: Limits,
+                   parse: ParseFunction) -> dict[str, Any]:
+    """In a child process: limit its memory, parse; a parser that raises still gives a result."""
     resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
     try:
-        result = parse(Path(raw_path).read_bytes(), sha256)
+        return parse(data, name)
     except MemoryError:
-        result = failure_result(sha256, "parse exceeded the memory limit of "
-                                        f"{limits.memory_bytes // 2**20} MiB")
+        return failure_result(sha256, "parse exceeded the memory limit of "
+                                      f"{limits.memory_bytes // 2**20} MiB")
     except Exception as exc:  # the parser promises not to raise; if it does, record why
-        result = failure_result(sha256, f"parser error: {type(exc).__name__}: {exc}")
+        return failure_result(sha256, f"parser error: {type(exc).__name__}: {exc}")
+
+
+def _child(conn: Any, raw_path: str, sha256: str, data_dir: str, limits: Limits,
+           parse: ParseFunction, replace: bool) -> None:
+    """In the document's own process: parse, write the cache entry, report."""
+    result = _parse_guarded(read_bytes(raw_path), sha256, sha256, limits, parse)
     cache = ParseCache(data_dir, PARSER_VERSION)
     try:
         _store(cache, sha256, result, replace)
@@ -97,6 +106,32 @@ def _child(conn: Any, raw_path: str, sha256: str, data_dir: str, limits: Limits,
     document = result["document"]
     conn.send((document["parse_status"], document.get("status_reason") or ""))
     conn.close()
+
+
+def _in_child(target: Callable[..., None], args: tuple[Any, ...],
+              limits: Limits) -> tuple[Any, str | None]:
+    """Run `target(conn, *args)` in a forked child under the time limit; return what it sent
+    (None if nothing) and, if it sent nothing, why."""
+    ctx = mp.get_context("fork")
+    reader, writer = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=target, daemon=True, args=(writer, *args))
+    child.start()
+    writer.close()
+    message: Any = None
+    if reader.poll(limits.timeout_s):  # a message, or end of file if the child died
+        try:
+            message = reader.recv()
+        except EOFError:
+            message = None
+        reason = _death(child)
+    else:
+        child.kill()
+        reason = f"parse exceeded the time limit of {limits.timeout_s:g} s (killed)"
+    child.join()
+    reader.close()
+    if message is None:
+        reason = reason or _death(child) or "the parser process ended without a result"
+    return message, reason
 
 
 def parse_isolated(raw_path: str, sha256: str, data_dir: str, limits: Limits,
@@ -109,31 +144,25 @@ def parse_isolated(raw_path: str, sha256: str, data_dir: str, limits: Limits,
     if parse is parse_bytes:  # import once in this worker, not again in every child it forks
         import parsing.parse  # noqa: F401
         import parsing.pdf  # noqa: F401  (pdfplumber: imported lazily by the parser)
-    ctx = mp.get_context("fork")
-    reader, writer = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_child, daemon=True,
-                        args=(writer, raw_path, sha256, data_dir, limits, parse, replace))
-    child.start()
-    writer.close()
-    report: tuple[str, str] | None = None
-    if reader.poll(limits.timeout_s):  # a report, or end of file if the child died
-        try:
-            report = reader.recv()
-        except EOFError:
-            report = None
-        reason = _death(child)
-    else:
-        child.kill()
-        reason = f"parse exceeded the time limit of {limits.timeout_s:g} s (killed)"
-    child.join()
-    reader.close()
+    report, reason = _in_child(_child, (raw_path, sha256, data_dir, limits, parse, replace), limits)
     if report is not None:
         return report
-    if reason is None:
-        reason = _death(child) or "the parser process ended without a result"
-    _store(ParseCache(data_dir, PARSER_VERSION), sha256, failure_result(sha256, reason),
+    _store(ParseCache(data_dir, PARSER_VERSION), sha256, failure_result(sha256, reason or ""),
            replace=True)  # the child may have died after writing: the failure is the truth
-    return "failed", reason
+    return "failed", reason or ""
+
+
+def parse_limited(data: bytes, name: str, limits: Limits = Limits(),
+                  parse: ParseFunction = parse_bytes) -> dict[str, Any]:
+    """Parse one file in a child process under `limits` and return its parse result; a child
+    that hangs, exhausts memory or dies gives a `failed` result that says so."""
+    result, reason = _in_child(_limited_child, (data, name, limits, parse), limits)
+    return result if result is not None else failure_result(hashlib.sha256(data).hexdigest(), reason or "")
+
+
+def _limited_child(conn: Any, data: bytes, name: str, limits: Limits, parse: ParseFunction) -> None:
+    conn.send(_parse_guarded(data, name, hashlib.sha256(data).hexdigest(), limits, parse))
+    conn.close()
 
 
 def _allow_children() -> None:
@@ -174,7 +203,7 @@ def parse_archive(
     With `scheduler` (a Dask address, default $BUDGET_CORPUS_SCHEDULER) the documents go to
     that cluster instead of a local pool of `workers` processes (archive.executors).
     """
-    data_dir = Path(data_dir)
+    data_dir = location(data_dir)  # a local folder or an fsspec URL (archive.storage)
     store = RawStore(data_dir)
     cache = ParseCache(data_dir, PARSER_VERSION)
     summary = ParseSummary()

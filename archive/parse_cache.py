@@ -17,6 +17,7 @@ and re-parsing needs no new crawl.
 
 from __future__ import annotations
 
+import io
 import json
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -26,7 +27,7 @@ from typing import Any, Iterator
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from archive.atomic import atomic_file
+from archive.storage import Location, location
 from parsing import schema
 from parsing.schema import (CELL_FIELDS, CHECK_FIELDS, DOCUMENT_FIELDS, LINE_ITEM_FIELDS,
                             TABLE_FIELDS)
@@ -140,53 +141,77 @@ def result_from_table(table: pa.Table) -> dict[str, Any]:
 
 
 class ParseCache:
-    def __init__(self, data_dir: Path | str, parser_version: str):
-        self.parser_version = parser_version
-        self.root = Path(data_dir) / "parse-cache" / parser_version
+    """The parse cache of one data directory (a local folder or an fsspec URL)."""
 
-    def path(self, sha256: str) -> Path:
-        return self.root / sha256[:2] / f"{sha256}{SUFFIX}"
+    def __init__(self, data_dir: Location | Path | str, parser_version: str):
+        self.parser_version = parser_version
+        self.location = location(data_dir)
+        self.root = self.location.path("parse-cache", parser_version)
+
+    def path(self, sha256: str) -> Path | str:
+        """A Path locally, a URL on object storage."""
+        if isinstance(self.root, Path):
+            return self.root / sha256[:2] / f"{sha256}{SUFFIX}"
+        return f"{self.root}/{sha256[:2]}/{sha256}{SUFFIX}"
+
+    def url(self, sha256: str) -> str:
+        """An entry as DuckDB reads it (a POSIX path or a URL)."""
+        path = self.path(sha256)
+        return path.as_posix() if isinstance(path, Path) else path
 
     @property
     def glob(self) -> str:
         """Every entry, as a glob DuckDB and pyarrow read."""
-        return (self.root / "*" / f"*{SUFFIX}").as_posix()
+        root = self.root.as_posix() if isinstance(self.root, Path) else self.root
+        return f"{root}/*/*{SUFFIX}"
 
     def has(self, sha256: str) -> bool:
-        return self.path(sha256).is_file()
+        return self.location.is_file(self.path(sha256))
 
     def get(self, sha256: str) -> dict[str, Any]:
         """The parse result as the contract's dict (JSON-ready)."""
-        return result_from_table(pq.read_table(self.path(sha256)))
+        path = self.path(sha256)
+        if isinstance(path, Path):
+            return result_from_table(pq.read_table(path))
+        return result_from_table(pq.read_table(pa.BufferReader(self.location.read_bytes(path))))
 
-    def put(self, sha256: str, result: dict[str, Any]) -> Path:
-        """Write a result once (temporary name, then rename); an existing entry is kept."""
+    def put(self, sha256: str, result: dict[str, Any]) -> Path | str:
+        """Write a result once (whole or not at all); an existing entry is kept."""
         target = self.path(sha256)
-        if target.is_file():
+        if self.location.is_file(target):
             return target
         return self.write_table(sha256, result_table(result))
 
-    def replace(self, sha256: str, result: dict[str, Any]) -> Path:
+    def replace(self, sha256: str, result: dict[str, Any]) -> Path | str:
         """Overwrite an entry: only for `--retry-failed`, where the old one records a failure."""
         return self.write_table(sha256, result_table(result))
 
-    def write_table(self, sha256: str, table: pa.Table) -> Path:
+    def write_table(self, sha256: str, table: pa.Table) -> Path | str:
         """Write one entry already in the cache's format (the benchmark generator uses this)."""
         target = self.path(sha256)
-        with atomic_file(target) as fh:
-            # Snappy, and no ARROW:schema copy in the footer (the types are the Parquet ones):
-            # for files this small, zstd's per-page setup and a big footer cost more to open
-            # than their bytes cost to read.
-            with pq.ParquetWriter(fh, table.schema, compression="snappy",
-                                  store_schema=False) as writer:
-                writer.write_table(table)
-                writer.add_key_value_metadata(table.schema.metadata or {})
+        out = io.BytesIO()
+        # Snappy, and no ARROW:schema copy in the footer (the types are the Parquet ones):
+        # for files this small, zstd's per-page setup and a big footer cost more to open
+        # than their bytes cost to read.
+        with pq.ParquetWriter(out, table.schema, compression="snappy",
+                              store_schema=False) as writer:
+            writer.write_table(table)
+            writer.add_key_value_metadata(table.schema.metadata or {})
+        self.location.write_bytes(target, out.getvalue())
         return target
+
+    def entry_paths(self) -> list[Path | str]:
+        return self.location.glob("parse-cache", self.parser_version, "*", f"*{SUFFIX}")
 
     def entries(self) -> Iterator[str]:
         """The sha256 of every cached document."""
-        for path in sorted(self.root.glob(f"*/*{SUFFIX}")):
-            yield path.name.removesuffix(SUFFIX)
+        for path in self.entry_paths():
+            yield str(path).rsplit("/", 1)[-1].removesuffix(SUFFIX)
+
+    def has_entries(self) -> bool:
+        if isinstance(self.root, Path):
+            return any(True for _ in self.root.glob(f"*/*{SUFFIX}"))
+        return bool(self.entry_paths())
 
 
 def document_statuses(cache: ParseCache) -> list[tuple[str, str, str | None]]:
@@ -194,12 +219,12 @@ def document_statuses(cache: ParseCache) -> list[tuple[str, str, str | None]]:
     by DuckDB (no Python pass over the files)."""
     import duckdb
 
-    if not any(True for _ in cache.root.glob(f"*/*{SUFFIX}")):
+    if not cache.has_entries():
         return []
     glob = cache.glob.replace("'", "''")
     structure = ('{"document": {"doc_id": "VARCHAR", "parse_status": "VARCHAR", '
                  '"status_reason": "VARCHAR"}}')
-    with duckdb.connect() as con:
+    with cache.location.register(duckdb.connect()) as con:
         con.execute("CREATE TEMP TABLE j AS SELECT decode(value) AS j "
                     f"FROM parquet_kv_metadata('{glob}') WHERE key = '{RESULT_KEY}'::BLOB")
         return con.execute(f"SELECT d.doc_id, d.parse_status, d.status_reason FROM "

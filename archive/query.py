@@ -1,4 +1,9 @@
-"""Read-only access to the built corpus, and the output formats of `budget-corpus query`."""
+"""Read-only access to the built corpus, and the output formats of `budget-corpus query`.
+
+A data directory on object storage is read through its fsspec filesystem, registered with the
+connection (archive.storage); its corpus.duckdb is a local file of views on the published build,
+made on first use (archive.build.database).
+"""
 
 from __future__ import annotations
 
@@ -15,27 +20,60 @@ from typing import Any, TextIO
 
 import duckdb
 
+from archive.storage import Location, location
+
 
 class CorpusNotBuilt(FileNotFoundError):
     pass
 
 
-def connect(data_dir: Path | str) -> duckdb.DuckDBPyConnection:
+# DuckDB's read-only mode keeps the database file unchanged, but COPY … TO, EXPORT DATABASE and
+# ATTACH … (READ_WRITE) still write files (over a corpus Parquet file, even). Queries here may
+# only read: SELECT (DESCRIBE, SHOW, SUMMARIZE, VALUES and FROM-first are SELECTs) and EXPLAIN.
+READ_ONLY_STATEMENTS = frozenset({duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN})
+
+
+def check_read_only(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    """Refuse SQL holding any statement that could write, before any of it runs."""
+    for statement in con.extract_statements(sql):
+        if statement.type not in READ_ONLY_STATEMENTS:
+            raise duckdb.PermissionException(
+                f"the corpus is read-only: only SELECT and EXPLAIN run here, not {statement.type.name}")
+
+
+def database(data_dir: Location | Path | str) -> Path:
+    """The corpus.duckdb to open: the data directory's own, or, for one on object storage,
+    the local one of its published build."""
+    loc = location(data_dir)
+    if loc.is_local:
+        db = loc.database_path()
+    else:
+        build_id = loc.current_build()
+        if build_id is None:
+            raise CorpusNotBuilt(f"no corpus at {loc}: run `budget-corpus build` first")
+        from archive.build import database as build_database
+
+        return build_database(loc, build_id)
+    if not db.is_file():
+        raise CorpusNotBuilt(f"no corpus at {db}: run `budget-corpus build` (or `demo`) first")
+    return db
+
+
+def connect(data_dir: Location | Path | str) -> duckdb.DuckDBPyConnection:
     """A read-only connection with the corpus views, so queries never block (or alter) a build.
 
     Parquet footers are cached for the connection's life: a one-province query then opens no
     file it has seen before, which is what keeps small queries on many partitions fast.
     """
-    db = Path(data_dir) / "corpus.duckdb"
-    if not db.is_file():
-        raise CorpusNotBuilt(f"no corpus at {db}: run `budget-corpus build` (or `demo`) first")
-    con = duckdb.connect(str(db), read_only=True)
+    con = duckdb.connect(str(database(data_dir)), read_only=True)
+    location(data_dir).register(con, reading=True)
     con.execute("SET parquet_metadata_cache = true")
     return con
 
 
 def run_query(data_dir: Path | str, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
     with connect(data_dir) as con:
+        check_read_only(con, sql)
         cur = con.execute(sql)
         columns = [d[0] for d in cur.description] if cur.description else []
         return columns, cur.fetchall()
@@ -47,6 +85,7 @@ def query_to_parquet(data_dir: Path | str, sql: str, output: Path) -> int:
     statement = sql.strip().rstrip(";")
     target = str(output).replace("'", "''")
     with connect(data_dir) as con:
+        check_read_only(con, statement)
         (rows,) = con.execute(f"COPY ({statement}) TO '{target}' "
                               "(FORMAT parquet, COMPRESSION zstd)").fetchone()
     return int(rows)
@@ -56,11 +95,9 @@ def interactive_shell(data_dir: Path | str, console: Any,
                       stdin: TextIO | None = None) -> int:
     """`budget-corpus sql`: the duckdb shell, read-only on corpus.duckdb, if it is installed;
     otherwise a small one of our own (statements end with `;`, `.tables`, `.quit`)."""
-    db = Path(data_dir) / "corpus.duckdb"
-    if not db.is_file():
-        raise CorpusNotBuilt(f"no corpus at {db}: run `budget-corpus build` (or `demo`) first")
+    db = database(data_dir)
     shell = shutil.which("duckdb")
-    if shell and stdin is None:
+    if shell and stdin is None and location(data_dir).is_local:  # the shell has no s3fs
         return subprocess.call([shell, "-readonly", str(db)])
     return small_shell(data_dir, console, stdin or sys.stdin)
 
@@ -94,6 +131,7 @@ def small_shell(data_dir: Path | str, console: Any, stdin: TextIO) -> int:
                 continue
             statement, buffer = "".join(buffer), []
             try:
+                check_read_only(con, statement)
                 cur = con.execute(statement)
                 columns = [d[0] for d in cur.description] if cur.description else []
                 out.print(to_rich_table(columns, cur.fetchall()))

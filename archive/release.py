@@ -4,6 +4,11 @@ anyone can verify, load and cite (DESIGN.md § Releases).
 The release is written under `releases/.VERSION.partial` and renamed to `releases/VERSION` only
 once complete, so a release is whole or absent; an existing version is refused, never replaced.
 The Parquet files are copied (not linked), because builds are pruned and releases are forever.
+
+A data directory on object storage (archive.storage) has no rename and no lock: there the
+release is made in a local scratch folder from a download of the published build (and of the
+previous release, for CHANGES.md), then uploaded under `releases/VERSION/` with
+`datapackage.json` last — a release there is complete once its `datapackage.json` exists.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,6 +36,7 @@ import pyarrow.parquet as pq
 from archive.build import PARTITIONS, SCHEMAS
 from archive.dictionary import TABLES, data_dictionary_markdown, table_schema
 from archive.query import CorpusNotBuilt
+from archive.storage import Location, location
 from parsing.regions import PROVINCES
 from parsing.schema import PARSER_VERSION, SCHEMA_VERSION
 
@@ -108,14 +115,19 @@ def current_build(data_dir: Path) -> Path:
     return link.resolve()
 
 
-def release_corpus(data_dir: Path | str, version: str, registry: Path | str | None = None) -> Path:
-    """Freeze the current build into `releases/VERSION/` and return that folder."""
+def release_corpus(data_dir: Location | Path | str, version: str,
+                   registry: Path | str | None = None) -> Path | str:
+    """Freeze the current build into `releases/VERSION/` and return that folder (a URL for a
+    data directory on object storage)."""
     validate_version(version)
-    data_dir = Path(data_dir).resolve()
-    build = current_build(data_dir)
     registry = Path(registry) if registry is not None else None
     if registry is not None and not registry.is_file():
         raise ReleaseError(f"no such registry file: {registry}")
+    loc = location(data_dir)
+    if loc.local is None:
+        return _release_remote(loc, version, registry)
+    data_dir = loc.local.resolve()
+    build = current_build(data_dir)
     releases = data_dir / "releases"
     releases.mkdir(exist_ok=True)
     final = releases / version
@@ -135,6 +147,47 @@ def release_corpus(data_dir: Path | str, version: str, registry: Path | str | No
             raise
         _fsync_dir(releases)
     return final
+
+
+def _release_remote(loc: Location, version: str, registry: Path | None) -> str:
+    build_id = loc.current_build()
+    if build_id is None:
+        raise CorpusNotBuilt(f"no corpus in {loc}: run `budget-corpus build` first")
+    if loc.is_file(loc.path("releases", version, "datapackage.json")):
+        raise ReleaseExists(f"release {version} already exists at "
+                            f"{loc.path('releases', version)}: releases are immutable, choose "
+                            "a new version")
+    loc.remove("releases", version)  # what a crashed upload left (it had no datapackage.json)
+    with tempfile.TemporaryDirectory(dir=loc.cache_dir(), prefix=".release-") as scratch:
+        scratch_dir = Path(scratch)
+        build = scratch_dir / "builds" / build_id
+        loc.download(build, "corpus.builds", build_id)
+        previous = _previous_remote(loc, scratch_dir / "previous")
+        target = scratch_dir / "release" / version
+        target.mkdir(parents=True)
+        write_release(target, build, version, registry, previous)
+        package = scratch_dir / "datapackage.json"
+        (target / "datapackage.json").rename(package)
+        loc.upload(target, "releases", version)
+        loc.fs.put_file(str(package), loc.key("releases", version, "datapackage.json"))
+    return str(loc.path("releases", version))
+
+
+def _previous_remote(loc: Location, scratch: Path) -> Path | None:
+    """The most recently created complete release on object storage, downloaded."""
+    def created(package: str) -> str:
+        try:
+            provenance = loc.read_bytes(package.rsplit("/", 1)[0] + "/provenance.json")
+            return str(json.loads(provenance)["created"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return ""
+    names = {str(p).rsplit("/", 2)[-2]: created(str(p))
+             for p in loc.glob("releases", "*", "datapackage.json")}
+    if not names:
+        return None
+    name = max(names, key=lambda n: (names[n], n))
+    loc.download(scratch / name, "releases", name)
+    return scratch / name
 
 
 @contextmanager

@@ -5,6 +5,11 @@ One JSON file per run in `<data_dir>/runs/`, rewritten (temporary name, then ren
 moves on, so a run that crashed still shows what it got through and `status: running`. Runs never
 write each other's files, so several schedulers can share a data directory. The corpus database
 reads the folder live as the `runs` view.
+
+With a data directory on object storage (archive.storage) a record is one PUT each time, the
+`run` lock is a local file in the location's cache folder (it keeps one machine's timer from
+overlapping itself, not two machines), and the crawl runs into a local staging folder whose new
+files are uploaded when it ends (`crawl_to`): the crawler's WARC writer needs a local file.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from archive.parse import Limits, ParseSummary
+from archive.storage import Location, location
 from parsing.schema import PARSER_VERSION
 
 RUNS_DIR = "runs"
@@ -61,8 +67,9 @@ def new_run_id() -> str:
 class Run:
     """One run's record, saved after every change."""
 
-    def __init__(self, data_dir: Path | str, command: str, run_id: str | None = None):
-        self.folder = Path(data_dir) / RUNS_DIR
+    def __init__(self, data_dir: Location | Path | str, command: str, run_id: str | None = None):
+        self.location = location(data_dir)
+        self.folder = self.location.path(RUNS_DIR)
         self.record: dict[str, Any] = {"run_id": run_id or new_run_id(), "command": command,
                                        "status": "running", "started_at": _now()}
         self._started = dt.datetime.now(dt.UTC)
@@ -73,8 +80,8 @@ class Run:
         return self.record["run_id"]
 
     @property
-    def path(self) -> Path:
-        return self.folder / f"{self.run_id}.json"
+    def path(self) -> Path | str:
+        return self.location.path(RUNS_DIR, f"{self.run_id}.json")
 
     def update(self, **fields: Any) -> None:
         unknown = set(fields) - set(RUN_COLUMNS)
@@ -88,6 +95,10 @@ class Run:
         self.update(status=status, error=error, finished_at=_now(), seconds=round(seconds, 3))
 
     def save(self) -> None:
+        if not isinstance(self.folder, Path):
+            self.location.write_bytes(self.path, json.dumps(self.record, ensure_ascii=False)
+                                      .encode("utf-8"))
+            return
         self.folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-")
         try:
@@ -100,7 +111,7 @@ class Run:
 
 
 @contextmanager
-def logged_run(data_dir: Path | str, command: str) -> Iterator[Run]:
+def logged_run(data_dir: Location | Path | str, command: str) -> Iterator[Run]:
     """A run recorded as ok when the block ends, failed (with the error) when it raises."""
     run = Run(data_dir, command)
     try:
@@ -112,25 +123,31 @@ def logged_run(data_dir: Path | str, command: str) -> Iterator[Run]:
     run.finish("ok")
 
 
-def read_runs(data_dir: Path | str, limit: int | None = None) -> list[dict[str, Any]]:
+def read_runs(data_dir: Location | Path | str, limit: int | None = None
+              ) -> list[dict[str, Any]]:
     """Run records, newest first (unreadable files, e.g. from another tool, are skipped)."""
+    loc = location(data_dir)
     records = []
-    for path in (Path(data_dir) / RUNS_DIR).glob("*.json"):
+    for path in loc.glob(RUNS_DIR, "*.json"):
         try:
-            records.append(json.loads(path.read_text(encoding="utf-8")))
+            records.append(json.loads(loc.read_bytes(path).decode("utf-8")))
         except (OSError, ValueError):
             continue
     records.sort(key=lambda r: (str(r.get("started_at")), str(r.get("run_id"))), reverse=True)
     return records[:limit] if limit else records
 
 
-def runs_view(data_dir: Path | str) -> dict[str, str]:
+def runs_view(data_dir: Location | Path | str) -> dict[str, str]:
     """The `runs` view of corpus.duckdb: the run log folder, read live."""
-    folder = (Path(data_dir).resolve() / RUNS_DIR)
-    if not any(folder.glob("*.json")):
+    loc = location(data_dir)
+    if loc.local is not None:
+        loc = Location(loc.local.resolve())
+    if not loc.glob(RUNS_DIR, "*.json"):
         empty = ", ".join(f"NULL::{kind} AS {name}" for name, kind in RUN_COLUMNS.items())
         return {"runs": f"SELECT {empty} WHERE false"}
-    glob = (folder / "*.json").as_posix().replace("'", "''")
+    folder = loc.path(RUNS_DIR)
+    glob = f"{folder.as_posix() if isinstance(folder, Path) else folder}/*.json"
+    glob = glob.replace("'", "''")
     columns = ", ".join(f"'{name}': '{kind}'" for name, kind in RUN_COLUMNS.items())
     return {"runs": f"SELECT * FROM read_json('{glob}', columns = {{{columns}}}, "
                     "format = 'auto') ORDER BY started_at DESC"}
@@ -153,9 +170,11 @@ class RunInProgress(RuntimeError):
 
 
 @contextmanager
-def exclusive(data_dir: Path | str) -> Iterator[None]:
-    """One `run` at a time per data directory: a lock file in the run log folder."""
-    folder = Path(data_dir) / RUNS_DIR
+def exclusive(data_dir: Location | Path | str) -> Iterator[None]:
+    """One `run` at a time per data directory: a lock file in the run log folder (for one on
+    object storage, in its local cache folder)."""
+    loc = location(data_dir)
+    folder = loc.local / RUNS_DIR if loc.local is not None else loc.cache_dir()
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / ".lock", "w") as lock:
         try:
@@ -166,6 +185,30 @@ def exclusive(data_dir: Path | str) -> Iterator[None]:
         yield
 
 
+def crawl_to(portals_file: Path, data_dir: Location | Path | str,
+             portal_ids: list[str] | None = None, **options: Any) -> Any:
+    """Crawl into the data directory; return the crawler's summary.
+
+    For one on object storage the crawl runs in a local staging folder (`<cache>/staging`):
+    the catalog is fetched there first (so the crawl is incremental and knows what was stored
+    before), and afterwards every new file — raw objects, WARC files, this run's catalog,
+    reports and logs — is uploaded; objects already there are skipped.
+    """
+    from crawler.run import run_crawl
+
+    loc = location(data_dir)
+    if loc.local is not None:
+        return run_crawl(portals_file, loc.local, portal_ids=portal_ids, **options)
+    staging = loc.cache_dir() / "staging"
+    staging.mkdir(parents=True, exist_ok=True)
+    loc.download(staging / "catalog", "catalog", skip_existing=True)
+    summary = run_crawl(portals_file, staging, portal_ids=portal_ids, **options)
+    for folder in ("raw", "warc", "catalog", "logs"):
+        if (staging / folder).is_dir():
+            loc.upload(staging / folder, folder, skip_existing=True)
+    return summary
+
+
 def run_pipeline(portals_file: Path, data_dir: Path | str, portal_ids: list[str] | None = None,
                  workers: int | None = None, limits: Limits = Limits(), console: Any = None,
                  always_build: bool = False) -> dict[str, Any]:
@@ -174,13 +217,14 @@ def run_pipeline(portals_file: Path, data_dir: Path | str, portal_ids: list[str]
     run that fails part-way still says what it got through."""
     from archive.build import build_corpus
     from archive.progress import parse_with_progress
-    from crawler.run import run_crawl
 
-    data_dir = Path(data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
+    loc = location(data_dir)
+    if loc.local is not None:
+        loc.local.mkdir(parents=True, exist_ok=True)
+    data_dir = loc.local if loc.local is not None else loc.url
     say = console.print if console is not None else (lambda *_: None)
     with exclusive(data_dir), logged_run(data_dir, "run") as run:
-        crawled = run_crawl(portals_file, data_dir, portal_ids=portal_ids)
+        crawled = crawl_to(portals_file, data_dir, portal_ids=portal_ids)
         run.update(**crawl_fields(crawled))
         say(f"crawl: {crawled}")
         if console is not None:
@@ -190,7 +234,7 @@ def run_pipeline(portals_file: Path, data_dir: Path | str, portal_ids: list[str]
 
             parsed = parse_archive(data_dir, workers=workers, limits=limits)
         run.update(**parse_fields(parsed))
-        if always_build or parsed.parsed or not (data_dir / "corpus").is_dir():
+        if always_build or parsed.parsed or loc.current_build() is None:
             built = build_corpus(data_dir)
             run.update(build_id=built.build_id, built_rows=built.rows)
             say(f"built corpus {built.build_id} in {built.seconds:.1f} s")

@@ -19,6 +19,7 @@ from archive.build import has_entries, load_results, merge_documents
 from archive.catalog import read_catalog
 from archive.parse_cache import ParseCache
 from archive.runs import read_runs
+from archive.storage import Location, location
 from parsing.schema import PARSER_VERSION
 
 LISTED = 50  # failed documents and challenged fetches shown at most
@@ -44,9 +45,10 @@ class Status:
         return asdict(self)
 
 
-def collect_status(data_dir: Path | str, parser_version: str = PARSER_VERSION,
+def collect_status(data_dir: Location | Path | str, parser_version: str = PARSER_VERSION,
                    runs: int = 5) -> Status:
-    data_dir = Path(data_dir).resolve()
+    loc = location(data_dir)
+    data_dir = Location(loc.local.resolve()) if loc.local is not None else loc
     status = Status(str(data_dir), parser_version)
     catalog = list(read_catalog(data_dir))
     status.fetches = dict(Counter(r.get("fetch_status") or "unknown" for r in catalog))
@@ -54,7 +56,7 @@ def collect_status(data_dir: Path | str, parser_version: str = PARSER_VERSION,
     status.challenged_total = len(challenged)
     status.challenged = [{k: r.get(k) for k in ("url", "portal_id", "status_reason", "run_id")}
                          for r in challenged[:LISTED]]
-    with duckdb.connect() as con:
+    with data_dir.register(duckdb.connect()) as con:
         con.register("fetches_raw", _fetch_table(catalog))
         con.execute("CREATE TEMP TABLE archived AS SELECT sha256, any_value(portal_id) AS "
                     "portal_id FROM fetches_raw WHERE fetch_status = 'ok' AND sha256 IS NOT "
@@ -93,8 +95,7 @@ def collect_status(data_dir: Path | str, parser_version: str = PARSER_VERSION,
             SELECT sha256 AS doc_id, portal_id, coalesce(title, source_url) AS title,
                    status_reason FROM docs WHERE parse_status = 'failed'
             ORDER BY sha256 LIMIT {LISTED}""")
-    link = data_dir / "corpus"
-    status.corpus_build = link.resolve().name if link.is_dir() else None
+    status.corpus_build = data_dir.current_build()
     status.runs = read_runs(data_dir, limit=runs)
     return status
 

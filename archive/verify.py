@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -22,7 +23,7 @@ _SUMS_LINE = re.compile(r"([0-9a-fA-F]{64}) [ *](.+)")
 
 @dataclass
 class VerifyReport:
-    release_dir: Path
+    release_dir: Path | str
     problems: list[str] = field(default_factory=list)
     files_checked: int = 0
 
@@ -67,7 +68,23 @@ def _safe(rel: str) -> bool:
 
 
 def verify_release(release_dir: Path | str) -> VerifyReport:
-    """Every problem with the release, in words; `.ok` when there is none."""
+    """Every problem with the release, in words; `.ok` when there is none.
+
+    A release on object storage (an fsspec URL) is downloaded to a scratch folder and checked
+    there: every byte is read either way.
+    """
+    from archive.storage import is_url, location
+
+    if is_url(release_dir):
+        loc = location(str(release_dir))
+        with tempfile.TemporaryDirectory(dir=loc.cache_dir(), prefix=".verify-") as scratch:
+            if not loc.download(Path(scratch)):
+                report = VerifyReport(loc.url)
+                report.problem(f"not a release directory: {loc.url}")
+                return report
+            report = verify_release(Path(scratch))
+            report.release_dir = loc.url
+            return report
     root = Path(release_dir)
     report = VerifyReport(root)
     if not root.is_dir():

@@ -148,8 +148,9 @@ def bare_crawl(start_url: str) -> None:
             if not isinstance(response, TextResponse):
                 return
             count = pages.search(response.text)
-            for n in range(1, int(count.group(1)) if count else 0):  # index.html is the start
-                yield response.follow(f"index_{n}.html")
+            if count and response.url.endswith("/index.html"):  # the pager, from the first page
+                for n in range(1, int(count.group(1))):  # once: no work for the dupefilter
+                    yield response.follow(f"index_{n}.html")
             for href in response.css("a::attr(href)").getall():
                 yield response.follow(href)
 

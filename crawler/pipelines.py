@@ -84,6 +84,7 @@ class ArchivePipeline:
 
     def open_spider(self) -> None:
         self.catalog = CatalogWriter(self.data_dir, self.run_id)
+        self.store.remove_stale_temporaries()  # a killed crawl's half-written objects
         portal = getattr(self.crawler.spider, "portal", None)
         if portal is not None:
             for row in relink_interrupted(self.data_dir, portal.id, self.store):

@@ -23,6 +23,7 @@ MAX_MEMBERS = 500
 MAX_MEMBER_BYTES = 200 * 1024 * 1024
 MAX_TOTAL_BYTES = 1024 * 1024 * 1024
 MAX_DEPTH = 2  # a zip inside a zip is read; one more level is not
+_CHUNK = 1024**2
 _UTF8_FLAG = 0x800
 _SKIPPED = ("__MACOSX/", ".DS_Store", "Thumbs.db")
 RAR_REASON = ("a rar archive: not parsed (no pure-Python RAR decompressor exists; "
@@ -75,18 +76,38 @@ def zip_members(data: bytes) -> list[Member]:
                  and not any(part in i.filename for part in _SKIPPED)]
         if len(infos) > MAX_MEMBERS:
             raise ArchiveTooLarge(f"{len(infos)} members (limit {MAX_MEMBERS})")
-        if sum(i.file_size for i in infos) > MAX_TOTAL_BYTES:
-            raise ArchiveTooLarge(f"members total over {MAX_TOTAL_BYTES} bytes")
-        members = []
-        for info in infos:
-            if info.file_size > MAX_MEMBER_BYTES:
-                raise ArchiveTooLarge(f"{member_name(info)}: {info.file_size} bytes")
-            with archive.open(info) as stream:
-                body = stream.read(MAX_MEMBER_BYTES + 1)  # never trust the declared size
+        _check_sizes(infos)
+        return [Member(member_name(info), _read_member(archive, info)) for info in infos]
+
+
+def check_package(data: bytes) -> None:
+    """Raise ArchiveTooLarge when an Office package (docx, xlsx: a zip of XML parts) declares
+    parts past the limits. Their readers inflate a part to its declared size and no further,
+    so the declared sizes bound what reading it costs: a 1 MB workbook whose sheet is a
+    gigabyte of blanks is refused here, not after a gigabyte of memory."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        _check_sizes(archive.infolist())
+
+
+def _check_sizes(infos: list[zipfile.ZipInfo]) -> None:
+    if sum(i.file_size for i in infos) > MAX_TOTAL_BYTES:
+        raise ArchiveTooLarge(f"members total over {MAX_TOTAL_BYTES} bytes")
+    for info in infos:
+        if info.file_size > MAX_MEMBER_BYTES:
+            raise ArchiveTooLarge(f"{member_name(info)}: {info.file_size} bytes")
+
+
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """A member's bytes, read a chunk at a time: its declared size is not trusted (a member
+    claiming 1 KiB may inflate to gigabytes), and one huge read would inflate up to the limit
+    before the claimed size or the CRC stops it."""
+    body = bytearray()
+    with archive.open(info) as stream:
+        while chunk := stream.read(_CHUNK):
+            body += chunk
             if len(body) > MAX_MEMBER_BYTES:
                 raise ArchiveTooLarge(f"{member_name(info)}: over {MAX_MEMBER_BYTES} bytes")
-            members.append(Member(member_name(info), body))
-    return members
+    return bytes(body)
 
 
 def parse_members(data: bytes, parse: Callable[[bytes, str, int], dict[str, Any]],

@@ -30,15 +30,16 @@ def is_code(text: str | None) -> bool:
 
 
 def code_level(code: str | None) -> int | None:
-    """1 = 类, 2 = 款, 3 = 项; None for anything that is not a code."""
-    if not code or not is_code(code):
-        return None
-    return _LEVEL_BY_LENGTH[len(code)]
+    """1 = 类, 2 = 款, 3 = 项; None for anything that is not a code (read as `is_code` reads
+    it: " 201" and "２０１" are codes of level 1)."""
+    cleaned = _clean(code)
+    return _LEVEL_BY_LENGTH[len(cleaned)] if _CODE.match(cleaned) else None
 
 
 def classification(code: str | None) -> str | None:
     """functional (2xx), economic (3xx, 5xx), income_source (1xx), else None."""
-    return _CLASSIFICATION.get(code[0]) if code and is_code(code) else None
+    cleaned = _clean(code)
+    return _CLASSIFICATION.get(cleaned[0]) if _CODE.match(cleaned) else None
 
 
 def join_split_code(lei: str | None, kuan: str | None, xiang: str | None,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import io
+from collections.abc import Iterable, Iterator
 from functools import cache
 from typing import Any
 
@@ -32,13 +33,19 @@ def _engine() -> Any:
     return RapidOCR()
 
 
-def pdf_page_images(data: bytes) -> list[Any]:
-    """Every page of a PDF rendered to an RGB array."""
+def pdf_page_images(data: bytes) -> Iterator[Any]:
+    """Every page of a PDF rendered to an RGB array, one at a time: a scan of thousands of
+    pages is as many 6 MB images, which must not all be held at once."""
     import pypdfium2
 
     pdf = pypdfium2.PdfDocument(data)
     try:
-        return [pdf[i].render(scale=SCALE).to_numpy()[:, :, :3] for i in range(len(pdf))]
+        for i in range(len(pdf)):
+            page = pdf[i]
+            try:
+                yield page.render(scale=SCALE).to_numpy()[:, :, :3].copy()
+            finally:
+                page.close()
     finally:
         pdf.close()
 
@@ -77,7 +84,7 @@ def text_boxes(image: Any) -> list[tuple[tuple[float, float, float, float], str]
     return boxes
 
 
-def text_pdf(images: list[Any]) -> bytes:
+def text_pdf(images: Iterable[Any]) -> bytes:
     """One PDF page per image with its rulings drawn and its recognised text placed where it
     was seen, sized to its box."""
     from reportlab.pdfbase import pdfmetrics

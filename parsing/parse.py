@@ -7,13 +7,17 @@ when the `ocr` extra is installed), spreadsheets, Word files and HTML articles t
 own readers, zip archives into members parsed as documents of their own. From there one
 pipeline: stitch over page breaks → type tables → line items → checks, plus document metadata
 from the cover and facts from the narrative. It never raises on bad input: whatever goes wrong
-becomes a parse_status with a reason, so one broken file costs one row, not a run.
+becomes a parse_status with a reason, so one broken file costs one row, not a run. Hostile
+PDFs are answered before they cost much: a decompression bomb is refused before pdfium opens
+it (`pdf_limits`), a password-protected file is `unsupported`, text in fonts without a
+Unicode map is treated like a scan (it is glyph ids, not text).
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -75,20 +79,33 @@ def _parse(data: bytes, name: str | None, depth: int) -> dict[str, Any]:
         return _status(result, "unsupported", _UNSUPPORTED[detected])
     try:
         content = read_content(data, detected)
-    except _NothingToRead as exc:
+    except _ReadStopped as exc:
         document["n_pages"] = exc.n_pages
         return _status(result, exc.status, str(exc))
     except Exception as exc:  # every reader raises its own types on broken or encrypted files
-        reason = f"unreadable {detected.upper()}: {type(exc).__name__}: {exc}".strip()
+        # (what pdfium says about a broken PDF was answered in _read_pdf: the rest is ours)
+        what = "parser error" if detected == "pdf" else f"unreadable {detected.upper()}"
+        reason = f"{what}: {type(exc).__name__}: {exc}".strip()
         return _status(result, "failed", reason[:500])
     try:
-        return parse_content(content, result)
+        parse_content(content, result)
     except Exception as exc:  # a parser bug must cost one document, not the run
         return _status(result, "failed", f"parser error: {type(exc).__name__}: {exc}"[:500])
+    if isinstance(content, _ReadByOcr) and document["parse_status"] != "ok":
+        document["status_reason"] = f"{document['status_reason']}; read by OCR: {content.why}"
+    return result
 
 
-class _NothingToRead(Exception):
-    """A readable file with nothing in it to parse (a scan, a page without tables)."""
+@dataclass
+class _ReadByOcr(Content):
+    """Content recognised in page images, and why the text layer was not used."""
+
+    why: str = ""
+
+
+class _ReadStopped(Exception):
+    """A file read no further, with the status and reason to record: nothing in it to parse
+    (a scan, a page without tables), or nothing that should be opened (a password, a bomb)."""
 
     def __init__(self, status: str, reason: str, n_pages: int | None = None) -> None:
         super().__init__(reason)
@@ -99,14 +116,20 @@ def read_content(data: bytes, detected: str) -> Content:
     """The reader for the detected type (pdf, xls, xlsx, docx, html)."""
     if detected == "pdf":
         return _read_pdf(data)
+    if detected in ("docx", "xlsx"):
+        try:
+            archives.check_package(data)
+        except archives.ArchiveTooLarge as exc:
+            raise _ReadStopped("unsupported", f"{detected.upper()} package too large: {exc} "
+                               "(a decompression bomb?): not opened") from exc
     if detected in ("xls", "xlsx"):
         from parsing.xlsx import PicturesOnly, read_workbook
 
         try:
             return read_workbook(data)
         except PicturesOnly as exc:
-            raise _NothingToRead("no_text_layer", f"spreadsheet of pictures: {exc} (a scan "
-                                 "pasted into cells; nothing to read without OCR)") from exc
+            raise _ReadStopped("no_text_layer", f"spreadsheet of pictures: {exc} (a scan "
+                               "pasted into cells; nothing to read without OCR)") from exc
     if detected == "docx":
         from parsing.docx import read_docx
 
@@ -116,23 +139,51 @@ def read_content(data: bytes, detected: str) -> Content:
     try:
         return read_html(data)
     except NoTable as exc:
-        raise _NothingToRead("unsupported", f"{exc}: nothing to parse") from exc
+        raise _ReadStopped("unsupported", f"{exc}: nothing to parse") from exc
 
 
 def _read_pdf(data: bytes) -> Content:
-    from parsing.pdf import read_pdf
+    import pypdfium2 as pdfium
 
-    pdf = read_pdf(data)
-    if pdf.n_chars or not pdf.n_pages:
+    from parsing.pdf import read_pdf
+    from parsing.pdf_limits import StreamTooLarge, check_streams
+
+    try:
+        check_streams(data)
+    except StreamTooLarge as exc:
+        raise _ReadStopped("unsupported", str(exc)) from exc
+    try:
+        pdf = read_pdf(data)
+    except pdfium.PdfiumError as exc:
+        raise _ReadStopped(*_pdf_load_failure(exc, data)) from exc
+    if not pdf.n_pages or pdf.n_chars and pdf.n_unmapped * 2 <= pdf.n_chars:
         return Content(pdf.n_pages, pdf.tables, pdf.lines, pdf.n_chars)
+    why = ("no text on any page (scanned images)" if not pdf.n_chars else
+           f"{pdf.n_unmapped} of {pdf.n_chars} characters are glyph ids in fonts without a "
+           "Unicode map (no ToUnicode: pdfminer shows them as (cid:…)), not text")
     if not ocr.available():
-        raise _NothingToRead("no_text_layer", "no text on any page (scanned images): install "
-                             "the `ocr` extra to read them", pdf.n_pages)
+        raise _ReadStopped("no_text_layer", f"{why}: install the `ocr` extra to read them",
+                           pdf.n_pages)
     scanned = read_pdf(ocr.text_pdf(ocr.pdf_page_images(data)))
     if not scanned.n_chars:
-        raise _NothingToRead("no_text_layer", "no text on any page, and OCR found none",
-                             pdf.n_pages)
-    return Content(pdf.n_pages, scanned.tables, scanned.lines, scanned.n_chars, flags=["ocr"])
+        raise _ReadStopped("no_text_layer", f"{why}, and OCR found none", pdf.n_pages)
+    return _ReadByOcr(pdf.n_pages, scanned.tables, scanned.lines, scanned.n_chars,
+                      flags=["ocr"], why=why)
+
+
+def _pdf_load_failure(exc: Exception, data: bytes) -> tuple[str, str]:
+    """Status and reason for a PDF pdfium cannot open: a password is a kind of file not
+    parsed (no retry will read it), anything else a broken file."""
+    import pypdfium2.raw as pdfium_c
+
+    code = getattr(exc, "err_code", None)
+    if code == pdfium_c.FPDF_ERR_PASSWORD:
+        return "unsupported", ("encrypted PDF that needs a password to open (a user password "
+                               "is set): not readable without it")
+    if code == pdfium_c.FPDF_ERR_SECURITY:
+        return "unsupported", "encrypted PDF with a security handler pdfium does not support"
+    ending = "" if b"%%EOF" in data[-2048:] else " (no %%EOF at its end: truncated?)"
+    return "failed", f"unreadable PDF: {exc}{ending}"[:500]
 
 
 def _parse_archive(data: bytes, result: dict[str, Any], depth: int) -> dict[str, Any]:

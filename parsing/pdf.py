@@ -53,6 +53,7 @@ class PdfContent:
     lines: list[TextLine]  # text outside tables, in reading order
     n_chars: int
     table_pages: list[int] = field(default_factory=list)  # pages read in full
+    n_unmapped: int = 0  # characters in fonts without a Unicode map (see triage)
 
 
 @dataclass
@@ -82,7 +83,10 @@ def read_pdf(data: bytes, max_text_pages: int | None = None, triage: bool = True
         stack.callback(pdf.close)
         plumber = None
         for index in range(len(pdf)):
-            page = pdf[index]
+            try:
+                page = pdf[index]
+            except pdfium.PdfiumError as exc:  # a broken page object: say which page
+                raise pdfium.PdfiumError(f"page {index + 1} of {len(pdf)}: {exc}") from exc
             try:
                 textpage = page.get_textpage()
                 try:
@@ -113,7 +117,8 @@ def read_pdf(data: bytes, max_text_pages: int | None = None, triage: bool = True
     for look in looks[:max_text_pages]:
         lines.extend(read[look.number] if look.number in read else pdfium_lines(look))
     return PdfContent(len(looks), tables, lines, sum(look.n_chars for look in looks),
-                      table_pages=sorted(read))
+                      table_pages=sorted(read),
+                      n_unmapped=sum(look.n_unmapped for look in looks))
 
 
 def pdfminer_view(pdf: pdfplumber.PDF, number: int) -> PageView:

@@ -81,7 +81,9 @@ def page_chars(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> list[dict]
         a, b, c, d, font_size, low = shared
         pdfium_c.FPDFText_GetLooseCharBox(raw, i, rect)
         pdfium_c.FPDFText_GetCharOrigin(raw, i, ox, oy)
-        along = math.hypot(a, b) or 1.0
+        along = math.hypot(a, b)
+        if not along:
+            continue  # a text matrix that collapses the glyph to nothing: nothing drawn
         if abs(a) >= abs(b):  # the advance: the loose box's extent along the text
             advance = (rect.right - rect.left) / (abs(a) / along)
         else:

@@ -33,6 +33,9 @@ _AMOUNT = re.compile(r"(?<![\d.,])(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+)"
 _TITLE_END = re.compile(r"表(?:[(（][^)）]{0,12}[)）])?$")
 
 
+UNMAPPED_SAMPLE = 200  # characters a page is sampled at for fonts without a Unicode map
+
+
 @dataclass(frozen=True)
 class PageLook:
     number: int  # 1-based
@@ -40,6 +43,7 @@ class PageLook:
     text: str  # pdfium's reading of the page, lines (top to bottom) separated by "\n"
     rules: bool  # draws something that can rule a table
     maybe_table: bool  # rules, lines of amounts, or a table's title
+    n_unmapped: int = 0  # of n_chars, about how many are glyph ids without a Unicode value
 
 
 def look_at_pages(data: bytes) -> list[PageLook]:
@@ -72,7 +76,17 @@ def look_at_page(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage, number: int
     rules = has_rules(page.raw)
     maybe = bool(n_chars) and (rules or tabular_text(text)
                                or after_table and short_stretches(stretches))
-    return PageLook(number, n_chars, text, rules, maybe)
+    return PageLook(number, n_chars, text, rules, maybe, unmapped_chars(textpage, n_chars))
+
+
+def unmapped_chars(textpage: pdfium.PdfTextPage, n_chars: int) -> int:
+    """About how many of the page's characters come from a font with no Unicode map (no
+    ToUnicode, no standard encoding: pdfminer prints them as `(cid:12)`, pdfium as whatever
+    the glyph id reads as): counted on an even sample of UNMAPPED_SAMPLE characters."""
+    step = max(1, n_chars // UNMAPPED_SAMPLE)
+    hits = sum(pdfium_c.FPDFText_HasUnicodeMapError(textpage.raw, i) == 1
+               for i in range(0, n_chars, step))
+    return min(n_chars, hits * step)
 
 
 def reading_order(textpage: pdfium.PdfTextPage, page: pdfium.PdfPage) -> tuple[str, list[int]]:
@@ -118,9 +132,10 @@ def reading_order(textpage: pdfium.PdfTextPage, page: pdfium.PdfPage) -> tuple[s
 
 
 def short_stretches(lengths: list[int]) -> bool:
-    """Most stretches of text are shorter than prose lines are (cells break text short)."""
+    """At least a quarter of the stretches of text are shorter than prose lines are (cells
+    break text short; a form's long 绩效 sentences can make short cells a minority)."""
     ordered = sorted(lengths)
-    return bool(ordered) and ordered[len(ordered) // 2] <= SHORT_LINE
+    return bool(ordered) and ordered[len(ordered) // 4] <= SHORT_LINE
 
 
 def tabular_text(text: str) -> bool:

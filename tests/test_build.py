@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import os
+import threading
 from decimal import Decimal
 from pathlib import Path
-
-import json
 
 import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from archive.build import SCHEMAS, build_corpus
+from archive.build import SCHEMAS, build_corpus, exclusive_build
 from archive.catalog import CatalogWriter
 from archive.parse_cache import ContractError, ParseCache
 from archive.query import connect, run_query
@@ -214,3 +215,33 @@ def test_three_public_view_takes_the_total_row_and_checks_the_parts(tmp_path: Pa
     _, rows = run_query(tmp_path, "select department, total, vehicle_total, reception, "
                                   "parts_add_up, row_no from three_public")
     assert rows == [("甲", Decimal("10.5"), Decimal("5"), Decimal("4.5"), True, 2)]
+
+
+def test_one_rename_publishes_the_folder_and_its_database(data_dir: Path) -> None:
+    built = build_corpus(data_dir)
+    link = data_dir / "corpus.duckdb"
+    assert link.is_symlink() and os.readlink(link) == os.path.join("corpus", "corpus.duckdb")
+    assert link.resolve() == built.corpus_dir / "corpus.duckdb"
+    assert run_query(data_dir, "select count(*) from documents")[1] == [(3,)]
+
+
+def test_a_rebuild_keeps_the_previously_published_build_not_a_stranded_newer_one(
+        data_dir: Path) -> None:
+    published = build_corpus(data_dir).corpus_dir
+    stranded = published.parent / "99991231T000000.000000-dead00"  # a killed build's, complete
+    stranded.mkdir()
+    newest = build_corpus(data_dir).corpus_dir
+    assert sorted(p.name for p in published.parent.iterdir() if not p.name.startswith(".")) \
+        == sorted([published.name, newest.name])
+
+
+def test_a_second_build_waits_for_the_first(data_dir: Path) -> None:
+    builds = data_dir / "corpus.builds"
+    builds.mkdir()
+    with exclusive_build(builds):  # another build holds the data directory
+        second = threading.Thread(target=build_corpus, args=(data_dir,))
+        second.start()
+        second.join(timeout=1.0)
+        assert second.is_alive() and not list(builds.glob(".*.partial"))
+    second.join(timeout=60)
+    assert not second.is_alive() and (data_dir / "corpus").is_dir()

@@ -304,3 +304,8 @@ def test_data_dictionary_describes_every_column(release: Path) -> None:
 def test_release_copies_can_be_moved_and_still_verify(release: Path, tmp_path: Path) -> None:
     moved = shutil.copytree(release, tmp_path / "elsewhere" / "2024.1")
     assert verify_release(moved).ok
+
+
+def test_a_release_holds_the_tables_not_the_builds_database(data_dir: Path, release: Path) -> None:
+    assert (data_dir / "corpus" / "corpus.duckdb").is_file()  # the build's views live there
+    assert not list(release.rglob("*.duckdb"))
