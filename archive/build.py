@@ -15,7 +15,7 @@ part. `corpus.duckdb` (views only) stays on local disk, one per build (`Location
 
 No row passes through Python objects: DuckDB reads the parse cache itself — the entries'
 metadata (documents, tables, checks, cells) in one pass, merged with the fetch catalog in SQL,
-and the line items straight from the entries' Parquet rows, province by province, cast to exact
+and the line items straight from the entries' Parquet rows, partition by partition, cast to exact
 decimals and sorted — which is what lets a build keep up with a national year of line items
 (benchmarks/RESULTS.md).
 """
@@ -46,7 +46,7 @@ from archive.catalog import read_catalog
 from archive.parse_cache import RESULT_KEY, ParseCache
 from archive.runs import runs_view
 from archive.storage import Location, location
-from parsing.regions import PROVINCES, UNKNOWN_PROVINCE, admin_level, province_code
+from parsing.regions import PROVINCES, UNKNOWN_PROVINCE
 from parsing.schema import DOCUMENT_FIELDS, PARSER_VERSION
 
 log = logging.getLogger(__name__)
@@ -310,19 +310,19 @@ def merge_documents(con: duckdb.DuckDBPyConnection, data_dir: Location | Path | 
                         for f in SCHEMAS["documents"])
     con.execute(f"CREATE TEMP TABLE documents_merged AS SELECT {columns} "
                 f"FROM ({MERGE_DOCUMENTS_SQL})")
-    con.execute("CREATE TEMP TABLE parts AS SELECT doc_id, province_code, fiscal_year, "
-                "row_number() OVER (ORDER BY doc_id) AS doc_no FROM documents_merged")
+    con.execute("CREATE TEMP TABLE parts AS SELECT doc_id, province_code, fiscal_year "
+                "FROM documents_merged")
 
 
 def _typed_columns(name: str, row: str, partition: dict[str, str]) -> str:
     """The select list of one corpus table: every column cast to its corpus type."""
     columns = []
-    for field in SCHEMAS[name]:
-        if field.name in partition:
-            columns.append(f'{partition[field.name]} AS "{field.name}"')
+    for column in SCHEMAS[name]:
+        if column.name in partition:
+            columns.append(f'{partition[column.name]} AS "{column.name}"')
         else:
-            columns.append(f'CAST({row}."{field.name}" AS {duckdb_type(field.type)}) '
-                           f'AS "{field.name}"')
+            columns.append(f'CAST({row}."{column.name}" AS {duckdb_type(column.type)}) '
+                           f'AS "{column.name}"')
     return ", ".join(columns)
 
 
@@ -336,46 +336,44 @@ def json_rows_sql(name: str) -> str:
 
 
 def write_line_items(con: duckdb.DuckDBPyConnection, cache: ParseCache, target: Path) -> int:
-    """The line items, one province at a time: its documents' cache entries read once by
-    DuckDB, sorted in memory, and written by pyarrow (one file per fiscal year) in a second
-    thread while DuckDB reads the next province.
+    """The line items, one (province, fiscal year) partition at a time: its documents' cache
+    entries read by DuckDB (cast to the corpus types, the partition values as constants, no
+    join), then sorted and written by pyarrow in a second thread while DuckDB reads the next.
 
     Why not one `COPY … PARTITION_BY … ORDER BY`: that sorts the whole corpus at once (spilling
     tens of GB at national scale), and DuckDB's partitioned writer was the slowest step of the
-    build; this keeps both cores busy and memory at about two provinces' line items.
+    build. Why pyarrow sorts: DuckDB's ORDER BY moves every wide row through its sort; pyarrow
+    sorts only the key columns into a permutation and gathers each column once, a third of
+    the CPU (benchmarks/RESULTS.md).
     """
-    schema = SCHEMAS["line_items"]
-    groups = con.execute("SELECT province_code, list(doc_id ORDER BY doc_id) "
+    groups = con.execute("SELECT province_code, fiscal_year, list(doc_id ORDER BY doc_id) "
                          "FROM parts GROUP BY ALL ORDER BY ALL").fetchall()
-    columns = _typed_columns("line_items", "x", {"province_code": "p.province_code",
-                                                 "fiscal_year": "p.fiscal_year"})
-    # The document's rank stands in for its 64-character id in the sort: same order, cheaper.
-    order = SORT_KEYS["line_items"].replace("doc_id", "p.doc_no")
     written = 0
     with ThreadPoolExecutor(max_workers=1) as writer:
         pending: Future | None = None
-        for province, doc_ids in groups:
+        for province, year, doc_ids in groups:
             files = ", ".join(_sql_str(cache.url(doc_id)) for doc_id in doc_ids)
-            table = con.sql(f"SELECT {columns} FROM read_parquet([{files}]) x "
-                            "JOIN parts p ON p.doc_id = x.doc_id "
-                            f"ORDER BY p.fiscal_year, {order}").to_arrow_table()
+            columns = _typed_columns("line_items", "x", {"province_code": _sql_str(province),
+                                                         "fiscal_year": str(int(year))})
+            table = con.sql(f"SELECT {columns} FROM read_parquet([{files}]) x").to_arrow_table()
             if pending is not None:
                 written += pending.result()
-            pending = writer.submit(_write_years, table.cast(schema),
-                                    target / "line_items" / f"province_code={province}")
+            folder = target / "line_items" / f"province_code={province}" / f"fiscal_year={year}"
+            pending = writer.submit(_write_sorted, table, folder / "data_0.parquet")
         if pending is not None:
             written += pending.result()
     return written
 
 
-def _write_years(table: pa.Table, folder: Path) -> int:
-    """One province's line items (sorted by fiscal year first): a file per year."""
-    start = 0
-    for run in pc.value_counts(table.column("fiscal_year")).to_pylist():  # in row order
-        _write_file(table.slice(start, run["counts"]),
-                    folder / f"fiscal_year={run['values']}" / "data_0.parquet")
-        start += run["counts"]
-    return table.num_rows
+def _sort_keys(name: str) -> list[tuple[str, str]]:
+    return [(key.strip().strip('"'), "ascending") for key in SORT_KEYS[name].split(",")]
+
+
+def _write_sorted(table: pa.Table, path: Path) -> int:
+    """One partition's line items in SORT_KEYS order, as one zstd file. The sort is stable:
+    the cells of one printed row (which tie) keep the order they were read in."""
+    table = table.take(pc.sort_indices(table, sort_keys=_sort_keys("line_items")))
+    return _write_file(table.cast(SCHEMAS["line_items"]), path)
 
 
 def _write_file(table: pa.Table, path: Path) -> int:
