@@ -63,7 +63,8 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("scope", pa.string()), ("doc_kind", pa.string()), ("format", pa.string()),
         ("n_pages", pa.int32()), ("parse_status", pa.string()), ("status_reason", pa.string()),
         ("parser_version", pa.string()), ("checks_passed", pa.int32()),
-        ("checks_total", pa.int32()), *PARTITIONS,
+        ("checks_total", pa.int32()), ("container_id", pa.string()), ("member_path", pa.string()),
+        *PARTITIONS,
     ]),
     "tables": pa.schema([
         ("doc_id", pa.string()), ("table_no", pa.int32()), ("table_type", pa.string()),
@@ -221,7 +222,15 @@ _REGION_OK = "regexp_full_match(region_code, '[0-9]{6}')"
 # What the text says wins; where it is silent, what the portal said fills in. The region code
 # then gives the province and the level (as parsing.regions.province_code and admin_level do).
 MERGE_DOCUMENTS_SQL = f"""
-WITH given AS (
+WITH RECURSIVE parsed AS (SELECT unnest(r.document) FROM results),
+-- A zip's member is a document of its own (container_id, member_path) that was never fetched:
+-- it comes from where its outermost container was fetched.
+roots(doc_id, root) AS (
+    SELECT doc_id, doc_id FROM parsed WHERE container_id IS NULL
+    UNION ALL
+    SELECT parsed.doc_id, roots.root FROM parsed JOIN roots ON parsed.container_id = roots.doc_id),
+fetched AS (SELECT doc_id, min(root) AS root FROM roots GROUP BY doc_id),
+given AS (
     SELECT d.* REPLACE (
         coalesce({_given('d.source_url')}, {_given('f.final_url')}, {_given('f.url')})
             AS source_url,
@@ -234,7 +243,7 @@ WITH given AS (
         CASE WHEN coalesce(d.doc_kind, 'other') = 'other'
                   AND coalesce(f.doc_kind, 'other') <> 'other' THEN f.doc_kind
              ELSE d.doc_kind END AS doc_kind)
-    FROM (SELECT unnest(r.document) FROM results) d JOIN fetches f ON f.sha256 = d.doc_id),
+    FROM parsed d JOIN fetched USING (doc_id) JOIN fetches f ON f.sha256 = fetched.root),
 placed AS (
     SELECT * REPLACE (
         coalesce({_given('province_code')},

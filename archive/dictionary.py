@@ -211,6 +211,10 @@ TABLES: dict[str, Table] = {
             "parser_version": Column("Version of the parser that produced this document's rows."),
             "checks_passed": Column("How many accounting identities (see `checks`) hold."),
             "checks_total": Column("How many accounting identities could be evaluated."),
+            "container_id": Column("For a file found inside a zip attachment: the `doc_id` of "
+                                   "the zip (itself a document); null otherwise."),
+            "member_path": Column("For a file found inside a zip attachment: its path in the "
+                                  "zip; null otherwise."),
             **_PARTITIONS,
         }),
     "tables": Table(

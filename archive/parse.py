@@ -96,8 +96,10 @@ def _parse_guarded(data: bytes, name: str, sha256: str, limits: Limits,
 def _child(conn: Any, raw_path: str, sha256: str, data_dir: str, limits: Limits,
            parse: ParseFunction, replace: bool) -> None:
     """In the document's own process: parse, write the cache entry, report."""
-    result = _parse_guarded(read_bytes(raw_path), sha256, sha256, limits, parse)
+    data = read_bytes(raw_path)
+    result = _parse_guarded(data, sha256, sha256, limits, parse)
     cache = ParseCache(data_dir, PARSER_VERSION)
+    _store_members(cache, RawStore(data_dir), data, result, replace)
     try:
         _store(cache, sha256, result, replace)
     except ContractError as exc:
@@ -106,6 +108,33 @@ def _child(conn: Any, raw_path: str, sha256: str, data_dir: str, limits: Limits,
     document = result["document"]
     conn.send((document["parse_status"], document.get("status_reason") or ""))
     conn.close()
+
+
+def _store_members(cache: ParseCache, store: RawStore, data: bytes, result: dict[str, Any],
+                   replace: bool) -> None:
+    """A zip's members become documents of their own (DESIGN.md § Raw archive): each is stored
+    as a raw object with a cache entry of its own (its document names the container and its
+    path there; nested zips likewise), and the container's entry lists them by path and sha256."""
+    members = result.get("members") or []
+    if not members:
+        return
+    from parsing.archives import zip_members  # read again: the parse kept results, not bytes
+
+    stored = {member.path: member.data for member in zip_members(data)}
+    for member in members:
+        body, digest = stored.get(member["member_path"]), member["sha256"]
+        if body is None or hashlib.sha256(body).hexdigest() != digest:
+            continue  # cannot happen with the same zip; never store what was not parsed
+        store.put(body)
+        _store_members(cache, store, body, member["result"], replace)
+        try:
+            _store(cache, digest, member["result"], replace)
+        except ContractError as exc:
+            failed = failure_result(digest, f"the parse result breaks the contract: {exc}")
+            failed["document"].update({key: member["result"]["document"].get(key)
+                                       for key in ("container_id", "member_path")})
+            _store(cache, digest, failed, replace)
+    result["members"] = [{"member_path": m["member_path"], "sha256": m["sha256"]} for m in members]
 
 
 def _in_child(target: Callable[..., None], args: tuple[Any, ...],

@@ -198,6 +198,9 @@ def _parse_archive(data: bytes, result: dict[str, Any], depth: int) -> dict[str,
         return _status(result, "failed", f"unreadable zip: {type(exc).__name__}: {exc}"[:500])
     if not result["members"]:
         return _status(result, "unsupported", "empty zip archive")
+    for member in result["members"]:  # each a document of its own, pointing to its container
+        member["result"]["document"].update(container_id=result["document"]["doc_id"],
+                                            member_path=member["member_path"])
     return _status(result, "ok", None)
 
 

@@ -4,7 +4,7 @@ One place to extend a vocabulary (see DESIGN.md § Documents and the corpus sche
 `parse-file --json` contract uses exactly these names; later versions add names, never rename.
 """
 
-PARSER_VERSION = "0.2.0"
+PARSER_VERSION = "0.3.0"
 SCHEMA_VERSION = "1"
 
 DOCUMENT_FIELDS = [
@@ -12,6 +12,8 @@ DOCUMENT_FIELDS = [
     "province_code", "province", "prefecture", "county", "admin_level", "department",
     "unit_code", "scope", "doc_kind", "fiscal_year", "format", "n_pages", "parse_status",
     "status_reason", "parser_version", "checks_passed", "checks_total",
+    # a zip's member: the container's doc_id and the member's path inside it (else null)
+    "container_id", "member_path",
 ]
 TABLE_FIELDS = [
     "doc_id", "table_no", "table_type", "title_raw", "page_start", "page_end", "amount_unit",

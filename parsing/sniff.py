@@ -15,12 +15,11 @@ _HTML_MARKERS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<script", b"
 
 
 def detect_type(data: bytes) -> str:
-    """One of DETECTED_TYPES. A PDF may have junk before `%PDF-` within its first 1 KiB."""
+    """One of DETECTED_TYPES. A PDF may have junk before `%PDF-` within its first 1 KiB, so the
+    container signatures at offset 0 are read first: a zip that stores a PDF uncompressed has
+    `%PDF-` in its first KiB too."""
     if not data or not data.strip():
         return "empty"
-    head = data[:1024]
-    if b"%PDF-" in head:
-        return "pdf"
     if data.startswith(_OLE):
         return _ole_kind(data)
     if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
@@ -29,6 +28,9 @@ def detect_type(data: bytes) -> str:
         return "rar"
     if data.startswith(b"7z\xbc\xaf\x27\x1c"):
         return "7z"
+    head = data[:1024]
+    if b"%PDF-" in head:
+        return "pdf"
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if text.startswith(_HTML_MARKERS) or b"<html" in head.lower():
         return "html"

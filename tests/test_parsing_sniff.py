@@ -34,3 +34,10 @@ def test_detect_type_by_leading_bytes(data: bytes, kind: str) -> None:
                                          ("xl/workbook.xml", "xlsx"), ("a.pdf", "zip")])
 def test_zip_containers_are_told_apart_by_part_names(member: str, kind: str) -> None:
     assert detect_type(_zip(member)) == kind
+
+
+def test_a_zip_storing_a_pdf_uncompressed_is_a_zip() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as bundle:
+        bundle.writestr("预算.pdf", b"%PDF-1.4\n%%EOF\n")
+    assert detect_type(buffer.getvalue()) == "zip"
