@@ -13,7 +13,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from itertools import pairwise
 from operator import itemgetter
+
+from pdfplumber.utils.text import (
+    DEFAULT_X_TOLERANCE,
+    DEFAULT_Y_TOLERANCE,
+    LIGATURES,
+    extract_text,
+)
 
 _LOOK_ALIKES = re.compile(r"[\u2e80-\u2fdf\uf900-\ufaff\U0002f800-\U0002fa1f\u30fb]")
 _SAME = {"\u30fb": "\u00b7"}  # (not an NFKC equivalence)
@@ -27,6 +35,38 @@ def normalise_glyphs(text: str) -> str:
         return text
     return _LOOK_ALIKES.sub(lambda m: _SAME.get(m.group(0))
                             or unicodedata.normalize("NFKC", m.group(0)), text)
+
+
+def cell_text(chars: list[dict]) -> str:
+    """pdfplumber's `extract_text(chars)` with its default settings — the same string —
+    without its machinery (a word map, two clusterings, a text map: a twentieth of the parse)
+    when the chars are upright glyphs on one line, as most table cells are; pdfplumber's for
+    the others."""
+    if not chars:
+        return ""
+    if not all(ch["upright"] and ch["text"] and not ch["text"].isspace() for ch in chars) \
+            or not _one_line({ch["top"] for ch in chars}):
+        return extract_text(chars)
+    x_gap, y_gap = DEFAULT_X_TOLERANCE, DEFAULT_Y_TOLERANCE
+    words = []
+    word: list[dict] = []
+    for ch in sorted(chars, key=itemgetter("x0")):  # a word ends where the next char starts
+        if word and (ch["x0"] < word[-1]["x0"] or ch["x0"] > word[-1]["x1"] + x_gap  # apart
+                     or abs(ch["top"] - word[-1]["top"]) > y_gap):
+            words.append(word)
+            word = []
+        word.append(ch)
+    words.append(word)
+    if not _one_line({min(ch["top"] for ch in w) for w in words}):
+        return extract_text(chars)
+    return " ".join("".join(LIGATURES.get(ch["text"], ch["text"]) for ch in w) for w in words)
+
+
+def _one_line(tops: set[float]) -> bool:
+    """pdfplumber's line clustering makes one line of these tops: each within its tolerance
+    of the next."""
+    ordered = sorted(tops)
+    return all(b <= a + DEFAULT_Y_TOLERANCE for a, b in pairwise(ordered))
 
 
 def dedupe_chars(chars: list[dict]) -> list[dict]:

@@ -19,6 +19,7 @@ import io
 import re
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 import pdfplumber
@@ -165,9 +166,10 @@ def make_view(number: int, width: float, height: float, chars: list[dict], edges
     """Glyphs on the page (blanks are not glyphs: text is assembled from where glyphs sit),
     de-duplicated, with the visible rules on the page, positions rounded; both turned upright
     when the content is drawn sideways."""
-    chars = dedupe_chars([_rounded(ch) for ch in chars
+    places = _two_places()
+    chars = dedupe_chars([_rounded(ch, places) for ch in chars
                           if ch["text"].strip() and _on_page(ch, width, height)])
-    edges = [_rounded(e) for e in edges if _on_page(e, width, height)]
+    edges = [_rounded(e, places) for e in edges if _on_page(e, width, height)]
     turn = content_turn(chars)
     if turn:
         chars, edges = turn_objects(chars, edges, width, height, turn)
@@ -175,15 +177,35 @@ def make_view(number: int, width: float, height: float, chars: list[dict], edges
     return PageView(number, width, height, chars, edges, rotated or bool(turn))
 
 
-def _rounded(obj: dict) -> dict:
+def _rounded(obj: dict, places: Callable[[float], float]) -> dict:
     """Positions to a hundredth of a point (in place: the page's objects are read once):
     what either reader gives then compares the same way against every tolerance (pdfium
     works in single precision)."""
-    x0, x1 = round(obj["x0"], 2), round(obj["x1"], 2)
-    top, bottom = round(obj["top"], 2), round(obj["bottom"], 2)
-    obj.update(x0=x0, x1=x1, top=top, bottom=bottom, doctop=top,  # (a page at a time)
-               width=x1 - x0, height=bottom - top)
+    obj["x0"] = x0 = places(obj["x0"])
+    obj["x1"] = x1 = places(obj["x1"])
+    obj["top"] = top = places(obj["top"])
+    obj["bottom"] = bottom = places(obj["bottom"])
+    obj["doctop"] = top  # (a page at a time)
+    obj["width"] = x1 - x0
+    obj["height"] = bottom - top
     return obj
+
+
+def _two_places() -> Callable[[float], float]:
+    """`round(x, 2)`, remembered for a page: its glyphs share their lines' tops and bottoms,
+    and `round` is the costliest step of placing a glyph. Ints (pdfminer keeps a path's
+    integer coordinates) and zeros (0.0 and -0.0 are one key but round apart) are not kept."""
+    memo: dict[float, float] = {}
+
+    def rounded(x: float) -> float:
+        y = memo.get(x)
+        if y is None or type(x) is not float or not x:
+            y = round(x, 2)
+            if type(x) is float and x:
+                memo[x] = y
+        return y
+
+    return rounded
 
 
 def _on_page(obj: dict, width: float, height: float) -> bool:

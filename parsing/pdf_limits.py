@@ -15,14 +15,13 @@ short — is left to the time and memory limits of the parse stage and parse-fil
 
 from __future__ import annotations
 
-import re
 import zlib
+from collections.abc import Iterator
 
 MAX_INFLATED_STREAM = 256 * 1024**2
 DEFLATE_MAX_RATIO = 1032  # 258 bytes from every 2 bits: the most deflate can expand
 _INPUT_CHUNK = 64 * 1024
 _OUTPUT_CHUNK = 16 * 1024**2
-_STREAM = re.compile(rb"(?<![A-Za-z])stream\r?\n")
 
 
 class StreamTooLarge(Exception):
@@ -31,16 +30,32 @@ class StreamTooLarge(Exception):
 
 def check_streams(data: bytes, limit: int = MAX_INFLATED_STREAM) -> None:
     """Raise StreamTooLarge when any Flate stream of the file inflates past `limit` bytes."""
+    if len(data) * DEFLATE_MAX_RATIO <= limit:
+        return  # no stream of the file can
     view = memoryview(data)
-    for found in _STREAM.finditer(data):
-        end = data.find(b"endstream", found.end())
-        if ((end if end >= 0 else len(data)) - found.end()) * DEFLATE_MAX_RATIO <= limit:
+    for start, end in stream_spans(data):
+        if (end - start) * DEFLATE_MAX_RATIO <= limit:
             continue
-        size = inflated_size(view[found.end():], limit)
+        size = inflated_size(view[start:], limit)
         if size > limit:
             raise StreamTooLarge(
-                f"the stream at byte {found.end()} inflates to more than {limit // 2**20} MiB "
+                f"the stream at byte {start} inflates to more than {limit // 2**20} MiB "
                 f"from a file of {len(data) // 1024} KiB (a decompression bomb): not opened")
+
+
+def stream_spans(data: bytes) -> Iterator[tuple[int, int]]:
+    """(start, end) of the data of every `stream` keyword (not the end of `endstream`) followed
+    by an end of line: up to the next `endstream`, or the end of the file. Found with
+    bytes.find, a dozen times faster than a regular expression over megabytes of images."""
+    at = data.find(b"stream")
+    while at >= 0:
+        start = at + 6
+        if data.startswith(b"\r", start):
+            start += 1
+        if data.startswith(b"\n", start) and not (at and data[at - 1:at].isalpha()):
+            end = data.find(b"endstream", start + 1)
+            yield start + 1, end if end >= 0 else len(data)
+        at = data.find(b"stream", at + 6)
 
 
 def inflated_size(compressed: memoryview, limit: int) -> int:

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import ctypes
 import math
-from typing import Callable
+from collections.abc import Callable
+from typing import Any
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -50,58 +51,108 @@ def _direction(rotation: int) -> Callable[[float, float], Point]:
 def page_chars(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> list[dict]:
     """Every glyph on the page (blanks, and the spaces pdfium generates, left out), in drawing
     order, each with pdfminer's box: advance wide, font size tall, from the font's descent
-    below the baseline. What glyphs of one text object share (matrix, size, descent) is read
-    once per object."""
+    below the baseline. What glyphs of one text object share (matrix, size, descent and what
+    follows from them) is worked out once per object, pdfium's functions are looked up once
+    per page: a page has thousands of glyphs."""
     to_display = _display(page)
     turn = _direction(page.get_rotation() % 360)
     raw = textpage.raw
     rect = pdfium_c.FS_RECTF()
     matrix = pdfium_c.FS_MATRIX()
     ox, oy = ctypes.c_double(), ctypes.c_double()
+    rect_ref, ox_ref, oy_ref = ctypes.byref(rect), ctypes.byref(ox), ctypes.byref(oy)
     descent = ctypes.c_float()
-    objects: dict[int, tuple[float, ...]] = {}
+    get_unicode, get_object = pdfium_c.FPDFText_GetUnicode, _text_object
+    loose_box, origin = pdfium_c.FPDFText_GetLooseCharBox, pdfium_c.FPDFText_GetCharOrigin
+    objects: dict[int | None, tuple | None] = {}
     chars = []
     for i in range(pdfium_c.FPDFText_CountChars(raw)):
-        code = pdfium_c.FPDFText_GetUnicode(raw, i)
+        code = get_unicode(raw, i)
         if code in _SKIP:
             continue
         text = chr(code)
         if not text.strip():
             continue
-        text_object = pdfium_c.FPDFText_GetTextObject(raw, i)
-        key = ctypes.cast(text_object, ctypes.c_void_p).value or 0
-        shared = objects.get(key)
+        key = get_object(raw, i)
+        shared = objects.get(key, False)
+        if shared is False:
+            shared = objects[key] = _shared(raw, i, key, matrix, descent, turn)
         if shared is None:
-            pdfium_c.FPDFText_GetMatrix(raw, i, matrix)
-            font_size = pdfium_c.FPDFText_GetFontSize(raw, i)
-            font = pdfium_c.FPDFTextObj_GetFont(text_object) if key else None
-            low = descent.value if font and pdfium_c.FPDFFont_GetDescent(
-                font, font_size, descent) else 0.0
-            shared = objects[key] = (matrix.a, matrix.b, matrix.c, matrix.d, font_size, low)
-        a, b, c, d, font_size, low = shared
-        pdfium_c.FPDFText_GetLooseCharBox(raw, i, rect)
-        pdfium_c.FPDFText_GetCharOrigin(raw, i, ox, oy)
-        along = math.hypot(a, b)
-        if not along:
             continue  # a text matrix that collapses the glyph to nothing: nothing drawn
-        if abs(a) >= abs(b):  # the advance: the loose box's extent along the text
+        a, b, c, d, low, high, along, horizontal, size, upright, flat = shared
+        loose_box(raw, i, rect_ref)
+        origin(raw, i, ox_ref, oy_ref)
+        if horizontal:  # the advance: the loose box's extent along the text
             advance = (rect.right - rect.left) / (abs(a) / along)
         else:
             advance = (rect.top - rect.bottom) / (abs(b) / along)
         ux, uy = a / along * advance, b / along * advance
-        corners = [(ox.value + c * v + ux * u, oy.value + d * v + uy * u)
-                   for u in (0, 1) for v in (low, low + font_size)]
-        shown = [to_display(x, y) for x, y in corners]
-        xs, ys = [p[0] for p in shown], [p[1] for p in shown]
-        dx, dy = turn(a, b)
+        x, y = ox.value, oy.value
+        # the box's corners, as displayed: origin + v across (v = low, high) + u along (u = 0,
+        # 1), the × 0 and × 1 kept so that every float comes out the same to the last bit
+        (x0, y0), (x1, y1), (x2, y2), (x3, y3) = (
+            to_display(x + c * low + ux * 0, y + d * low + uy * 0),
+            to_display(x + c * high + ux * 0, y + d * high + uy * 0),
+            to_display(x + c * low + ux * 1, y + d * low + uy * 1),
+            to_display(x + c * high + ux * 1, y + d * high + uy * 1))
+        left, right = min(x0, x1, x2, x3), max(x0, x1, x2, x3)
+        top, bottom = min(y0, y1, y2, y3), max(y0, y1, y2, y3)
         chars.append({
-            "object_type": "char", "text": text, "fontname": "",
-            "size": font_size * math.hypot(c, d), "upright": dx > 0 and abs(dy) < dx,
-            "matrix": (dx, dy, 0.0, 0.0, 0.0, 0.0), "x0": min(xs), "x1": max(xs),
-            "top": min(ys), "bottom": max(ys), "doctop": min(ys),
-            "width": max(xs) - min(xs), "height": max(ys) - min(ys),
+            "object_type": "char", "text": text, "fontname": "", "size": size,
+            "upright": upright, "matrix": flat, "x0": left, "x1": right,
+            "top": top, "bottom": bottom, "doctop": top,
+            "width": right - left, "height": bottom - top,
         })
     return chars
+
+
+def _by_address(function: Any, restype: Any, *argtypes: Any) -> Callable[..., Any]:
+    """A pdfium function whose pointers are plain addresses (ints, None for NULL): usable as
+    dict keys and passed on as they are, not ctypes pointers to be cast for every glyph."""
+    address = ctypes.cast(function, ctypes.c_void_p).value
+    return ctypes.CFUNCTYPE(restype, *argtypes)(address)
+
+
+_text_object = _by_address(pdfium_c.FPDFText_GetTextObject, ctypes.c_void_p,
+                           pdfium_c.FPDF_TEXTPAGE, ctypes.c_int)
+_text_font = _by_address(pdfium_c.FPDFTextObj_GetFont, ctypes.c_void_p, ctypes.c_void_p)
+_font_descent = _by_address(pdfium_c.FPDFFont_GetDescent, ctypes.c_int, ctypes.c_void_p,
+                            ctypes.c_float, ctypes.POINTER(ctypes.c_float))
+_VOID, _INT, _FLOAT, _UINT = ctypes.c_void_p, ctypes.c_int, ctypes.c_float, ctypes.c_uint
+_page_object = _by_address(pdfium_c.FPDFPage_GetObject, _VOID, _VOID, _INT)
+_form_count = _by_address(pdfium_c.FPDFFormObj_CountObjects, _INT, _VOID)
+_form_object = _by_address(pdfium_c.FPDFFormObj_GetObject, _VOID, _VOID, ctypes.c_ulong)
+_object_type = _by_address(pdfium_c.FPDFPageObj_GetType, _INT, _VOID)
+_object_matrix = _by_address(pdfium_c.FPDFPageObj_GetMatrix, _INT, _VOID,
+                             ctypes.POINTER(pdfium_c.FS_MATRIX))
+_draw_mode = _by_address(pdfium_c.FPDFPath_GetDrawMode, _INT, _VOID, ctypes.POINTER(_INT),
+                         ctypes.POINTER(_INT))
+_fill_color = _by_address(pdfium_c.FPDFPageObj_GetFillColor, _INT, _VOID,
+                          *[ctypes.POINTER(_UINT)] * 4)
+_count_segments = _by_address(pdfium_c.FPDFPath_CountSegments, _INT, _VOID)
+_segment = _by_address(pdfium_c.FPDFPath_GetPathSegment, _VOID, _VOID, _INT)
+_segment_point = _by_address(pdfium_c.FPDFPathSegment_GetPoint, _INT, _VOID,
+                             ctypes.POINTER(_FLOAT), ctypes.POINTER(_FLOAT))
+_segment_type = _by_address(pdfium_c.FPDFPathSegment_GetType, _INT, _VOID)
+_segment_close = _by_address(pdfium_c.FPDFPathSegment_GetClose, _INT, _VOID)
+
+
+def _shared(raw: Any, index: int, key: int | None, matrix: Any, descent: Any,
+            turn: Callable[[float, float], Point]) -> tuple | None:
+    """What every glyph of the text object of glyph `index` shares: its matrix, the bottom
+    and top of its glyphs across the baseline, and what follows from them; None when the
+    matrix collapses its glyphs."""
+    pdfium_c.FPDFText_GetMatrix(raw, index, matrix)
+    font_size = pdfium_c.FPDFText_GetFontSize(raw, index)
+    font = _text_font(key) if key else None
+    low = descent.value if font and _font_descent(font, font_size, descent) else 0.0
+    a, b, c, d = matrix.a, matrix.b, matrix.c, matrix.d
+    along = math.hypot(a, b)
+    if not along:
+        return None
+    dx, dy = turn(a, b)
+    return (a, b, c, d, low, low + font_size, along, abs(a) >= abs(b),
+            font_size * math.hypot(c, d), dx > 0 and abs(dy) < dx, (dx, dy, 0.0, 0.0, 0.0, 0.0))
 
 
 def page_edges(page: pdfium.PdfPage) -> list[dict]:
@@ -120,20 +171,21 @@ def _compose(inner: tuple[float, ...], outer: tuple[float, ...]) -> tuple[float,
             e * A + f * C + E, e * B + f * D + F)
 
 
-def _collect(container: ctypes.c_void_p, form: bool, outer: tuple[float, ...],
+def _collect(container: Any, form: bool, outer: tuple[float, ...],
              to_display: Callable[[float, float], Point], edges: list[dict], depth: int) -> None:
-    count = (pdfium_c.FPDFFormObj_CountObjects if form else pdfium_c.FPDFPage_CountObjects)(
-        container)
-    get = pdfium_c.FPDFFormObj_GetObject if form else pdfium_c.FPDFPage_GetObject
+    count = (_form_count if form else pdfium_c.FPDFPage_CountObjects)(container)
+    get = _form_object if form else _page_object
     m = pdfium_c.FS_MATRIX()
+    m_ref = ctypes.byref(m)
+    path, form_kind = pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_FORM
     for i in range(count):
         obj = get(container, i)
-        kind = pdfium_c.FPDFPageObj_GetType(obj)
-        if kind not in (pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_FORM):
+        kind = _object_type(obj)
+        if kind != path and kind != form_kind:
             continue
-        pdfium_c.FPDFPageObj_GetMatrix(obj, m)
+        _object_matrix(obj, m_ref)
         matrix = _compose((m.a, m.b, m.c, m.d, m.e, m.f), outer)
-        if kind == pdfium_c.FPDF_PAGEOBJ_FORM:
+        if kind == form_kind:
             if depth < 8:
                 _collect(obj, True, matrix, to_display, edges, depth + 1)
             continue
@@ -141,47 +193,55 @@ def _collect(container: ctypes.c_void_p, form: bool, outer: tuple[float, ...],
             edges += _path_edges(obj, matrix, to_display)
 
 
-def _visible(obj: ctypes.c_void_p) -> bool:
+def _visible(obj: int) -> bool:
     """Painted, and not a box painted white without a border (a background; see
     rulings.is_visible). pdfminer never sees paths that are neither filled nor stroked."""
     fill_mode, stroke = ctypes.c_int(), ctypes.c_int()
-    pdfium_c.FPDFPath_GetDrawMode(obj, fill_mode, stroke)
+    _draw_mode(obj, ctypes.byref(fill_mode), ctypes.byref(stroke))
     if stroke.value or not fill_mode.value:
         return bool(stroke.value)
     r, g, b, alpha = (ctypes.c_uint() for _ in range(4))
-    pdfium_c.FPDFPageObj_GetFillColor(obj, r, g, b, alpha)
+    _fill_color(obj, *map(ctypes.byref, (r, g, b, alpha)))
     return (r.value, g.value, b.value) != (255, 255, 255)
 
 
-def _path_edges(obj: ctypes.c_void_p, matrix: tuple[float, ...],
+def _path_edges(obj: int, matrix: tuple[float, ...],
                 to_display: Callable[[float, float], Point]) -> list[dict]:
+    """The path's straight horizontal and vertical segments (its lines, and the sides that
+    close its subpaths), in the order drawn."""
     a, b, c, d, e, f = matrix
     x, y = ctypes.c_float(), ctypes.c_float()
-    points: list[tuple[Point, int, bool]] = []
-    for k in range(pdfium_c.FPDFPath_CountSegments(obj)):
-        segment = pdfium_c.FPDFPath_GetPathSegment(obj, k)
-        pdfium_c.FPDFPathSegment_GetPoint(segment, x, y)
-        px, py = x.value, y.value
-        point = to_display(a * px + c * py + e, b * px + d * py + f)
-        points.append((point, pdfium_c.FPDFPathSegment_GetType(segment),
-                       bool(pdfium_c.FPDFPathSegment_GetClose(segment))))
+    x_ref, y_ref = ctypes.byref(x), ctypes.byref(y)
+    get_segment, get_point, get_type, get_close = (_segment, _segment_point, _segment_type,
+                                                   _segment_close)
+    move_to, line_to = pdfium_c.FPDF_SEGMENT_MOVETO, pdfium_c.FPDF_SEGMENT_LINETO
     edges = []
     start: Point | None = None
     previous: Point | None = None
-    for point, kind, close in points:
-        if kind == pdfium_c.FPDF_SEGMENT_MOVETO:
+    for k in range(_count_segments(obj)):
+        segment = get_segment(obj, k)
+        get_point(segment, x_ref, y_ref)
+        px, py = x.value, y.value
+        point = to_display(a * px + c * py + e, b * px + d * py + f)
+        kind = get_type(segment)
+        if kind == move_to:
             start = previous = point
             continue
-        if kind == pdfium_c.FPDF_SEGMENT_LINETO and previous is not None:
-            edges += _edge(previous, point)
+        if kind == line_to and previous is not None:
+            edge = _edge(previous, point)
+            if edge:
+                edges.append(edge)
         previous = point
-        if close and start is not None:
-            edges += _edge(point, start)
+        if start is not None and get_close(segment):
+            edge = _edge(point, start)
+            if edge:
+                edges.append(edge)
             previous = start
     return edges
 
 
-def _edge(p: Point, q: Point) -> list[dict]:
+def _edge(p: Point, q: Point) -> dict | None:
+    """The segment from p to q as a pdfplumber edge; None when it is slanted."""
     (x0, top), (x1, bottom) = sorted((p, q))
     if abs(x0 - x1) < 1e-6:
         top, bottom = sorted((p[1], q[1]))
@@ -190,6 +250,6 @@ def _edge(p: Point, q: Point) -> list[dict]:
         orientation = "h"
         top = bottom = p[1]
     else:
-        return []
-    return [{"object_type": "line", "orientation": orientation, "x0": x0, "x1": x1,
-             "top": top, "bottom": bottom, "width": x1 - x0, "height": bottom - top}]
+        return None
+    return {"object_type": "line", "orientation": orientation, "x0": x0, "x1": x1,
+            "top": top, "bottom": bottom, "width": x1 - x0, "height": bottom - top}

@@ -98,14 +98,24 @@ def reading_order(textpage: pdfium.PdfTextPage, page: pdfium.PdfPage) -> tuple[s
     width, height = x1 - x0, y1 - y0
     rotation = page.get_rotation() % 360
     runs = []  # (middle, top, bottom, left, right, text) on the displayed page
+    raw = textpage.raw
+    sides = [ctypes.c_double() for _ in range(4)]
+    size = 2 * textpage.count_chars() + 64  # a run's text with pdfium's line breaks, and NUL
+    buffer = (ctypes.c_ushort * size)()
     for i in range(textpage.count_rects()):
-        left, bottom, right, top = textpage.get_rect(i)
-        text = textpage.get_text_bounded(left, bottom, right, top)
+        if not pdfium_c.FPDFText_GetRect(raw, i, *sides):  # left, top, right, bottom
+            raise pdfium.PdfiumError(f"failed to get text rectangle {i}")
+        left, top, right, bottom = (side.value for side in sides)
+        text = bounded_text(raw, left, top, right, bottom, buffer)
         left, right, bottom, top = left - x0, right - x0, bottom - y0, top - y0
-        shown = {0: (height - top, height - bottom, left, right),
-                 90: (left, right, bottom, top),
-                 180: (bottom, top, width - right, width - left),
-                 270: (width - right, width - left, height - top, height - bottom)}[rotation]
+        if rotation == 0:
+            shown = (height - top, height - bottom, left, right)
+        elif rotation == 90:
+            shown = (left, right, bottom, top)
+        elif rotation == 180:
+            shown = (bottom, top, width - right, width - left)
+        else:
+            shown = (width - right, width - left, height - top, height - bottom)
         runs.append(((shown[0] + shown[1]) / 2, *shown, text))
     runs.sort()
     lines: list[list[tuple[float, ...]]] = []
@@ -129,6 +139,22 @@ def reading_order(textpage: pdfium.PdfTextPage, page: pdfium.PdfPage) -> tuple[s
             cell += run[5]
         cells.append(cell)
     return "\n".join(t for t in texts if t), [len(c.replace(" ", "")) for c in cells if c.strip()]
+
+
+def bounded_text(raw: pdfium_c.FPDF_TEXTPAGE, left: float, top: float, right: float,
+                 bottom: float, buffer: ctypes.Array) -> str:
+    """The text pdfium finds in a rectangle, in one call into a reused buffer (pypdfium2's
+    `get_text_bounded` makes two — size, then text — and a buffer each time: a tenth of the
+    whole parse). pdfium writes a terminating NUL when there is room for it."""
+    written = pdfium_c.FPDFText_GetBoundedText(raw, left, top, right, bottom, buffer,
+                                               len(buffer))
+    if written >= len(buffer):  # no room for the NUL: perhaps cut short
+        buffer = (ctypes.c_ushort * (pdfium_c.FPDFText_GetBoundedText(
+            raw, left, top, right, bottom, None, 0) + 1))()
+        written = pdfium_c.FPDFText_GetBoundedText(raw, left, top, right, bottom, buffer,
+                                                   len(buffer))
+    text = ctypes.string_at(buffer, 2 * written).decode("utf-16-le", errors="ignore")
+    return text.removesuffix("\0")
 
 
 def short_stretches(lengths: list[int]) -> bool:

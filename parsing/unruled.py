@@ -25,11 +25,10 @@ import re
 import statistics
 from dataclasses import dataclass
 
-from pdfplumber.utils import extract_text
 from pdfplumber.utils.clustering import cluster_objects
 
 from parsing.amounts import parse_amount, stated_unit
-from parsing.chars import normalise_glyphs
+from parsing.chars import cell_text, normalise_glyphs
 from parsing.codes import is_code
 from parsing.grid import BBox, Cell, Grid
 from parsing.tables import choose_title
@@ -326,7 +325,7 @@ where it is blank."""
         while c < len(columns):
             span = spans.get((r, c), 1)
             cell_chars = texts.get((r, c), [])
-            raw = extract_text(cell_chars).strip() if cell_chars else ""
+            raw = cell_text(cell_chars).strip() if cell_chars else ""
             box = _text_box(cell_chars) if raw else (edges[c], top, edges[c + span], bottom)
             box = tuple(round(v, 2) for v in box)
             cells.append(Cell(r, c, normalise_glyphs(raw), page, box, 1, span, raw=raw))
