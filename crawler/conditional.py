@@ -10,25 +10,14 @@ links are what leads to new files.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from archive.catalog import read_catalog
 from archive.store import RawStore
-
-
-def last_ok_fetches(data_dir: Path | str, portal_id: str) -> dict[str, dict[str, Any]]:
-    """url -> the catalog's latest `ok` row for it, for one portal."""
-    latest: dict[str, dict[str, Any]] = {}
-    for row in read_catalog(data_dir):
-        if row.get("portal_id") == portal_id and row.get("fetch_status") == "ok" and row.get("sha256"):
-            if row["url"] not in latest or row["fetched_at"] >= latest[row["url"]]["fetched_at"]:
-                latest[row["url"]] = row
-    return latest
+from crawler.history import history
 
 
 class ConditionalRequestMiddleware:
@@ -38,8 +27,9 @@ class ConditionalRequestMiddleware:
             raise NotConfigured("ARCHIVE_DATA_DIR is not set")
         self.crawler = crawler
         self.data_dir = data_dir
+        self.run_id = crawler.settings.get("CRAWL_RUN_ID")
         self.store = RawStore(data_dir)
-        self.previous: dict[str, dict[str, Any]] = {}
+        self.previous: dict[str, dict[str, Any]] = {}  # url -> its last `ok` fetch (this portal)
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
 
     @classmethod
@@ -47,7 +37,8 @@ class ConditionalRequestMiddleware:
         return cls(crawler)
 
     def spider_opened(self, spider: Any) -> None:
-        self.previous = last_ok_fetches(self.data_dir, spider.portal.id)
+        # the portal's own dict, which the archive pipeline's re-linked rows join
+        self.previous = history(self.data_dir, self.run_id).last_ok.setdefault(spider.portal.id, {})
 
     def process_request(self, request: Request) -> None:
         row = self.previous.get(request.url) if request.meta.get("conditional") else None

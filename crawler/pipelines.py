@@ -32,16 +32,10 @@ from scrapy.exceptions import NotConfigured
 from archive.catalog import CatalogWriter, read_catalog
 from archive.store import RawStore
 from crawler.failures import challenge
+from crawler.history import history
 from crawler.items import FetchedFile, FetchError, Provenance
 from crawler.warc import (
-    StoredRecord,
-    WarcLocator,
-    index_warc,
-    iter_records,
-    read_record,
-    stale_warcs,
-    warc_dir,
-)
+    StoredRecord, WarcLocator, index_warc, iter_records, read_record, stale_warcs, warc_dir)
 from crawler.writer import archive_writer
 from parsing.sniff import detect_type
 
@@ -87,8 +81,10 @@ class ArchivePipeline:
         self.store.remove_stale_temporaries()  # a killed crawl's half-written objects
         portal = getattr(self.crawler.spider, "portal", None)
         if portal is not None:
-            for row in relink_interrupted(self.data_dir, portal.id, self.store):
-                self.counted(self.catalog.append(row))
+            earlier = history(self.data_dir, self.run_id)
+            for row in relink_interrupted(self.data_dir, portal.id, self.store, earlier.stored):
+                earlier.add(self.catalog.append(row))  # so the crawl asks for it conditionally
+                self.counted(row)
 
     def close_spider(self) -> None:
         self.writer.submit(self.catalog.close)  # after every row handed over
@@ -170,7 +166,8 @@ def _fetched_at(warc_date: str) -> str:
     return moment.isoformat(timespec="seconds")
 
 
-def relink_interrupted(data_dir: Path | str, portal_id: str, store: RawStore) -> list[dict[str, Any]]:
+def relink_interrupted(data_dir: Path | str, portal_id: str, store: RawStore,
+                       known: set[str] | None = None) -> list[dict[str, Any]]:
     """Catalog rows for the raw objects a killed crawl of this portal stored but never catalogued.
 
     A killed writer leaves its WARC file unindexed; for each such file of the portal, every 200
@@ -181,7 +178,8 @@ def relink_interrupted(data_dir: Path | str, portal_id: str, store: RawStore) ->
     mine = [path for path in stale_warcs(data_dir) if _warc_portal(data_dir, path.name) == portal_id]
     if not mine:
         return []
-    known = {row["sha256"] for row in read_catalog(data_dir) if row.get("sha256")}
+    if known is None:  # every catalogued object (crawler.history has them read already)
+        known = {row["sha256"] for row in read_catalog(data_dir) if row.get("sha256")}
     rows: list[dict[str, Any]] = []
     for path in mine:
         responses: list[tuple[WarcLocator, StoredRecord, str]] = []

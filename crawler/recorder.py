@@ -25,19 +25,10 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
-from archive.catalog import read_catalog
+from crawler.history import history
 from crawler.warc import (
-    REVISIT_IDENTICAL,
-    REVISIT_NOT_MODIFIED,
-    Original,
-    RecordRef,
-    WarcFile,
-    WarcLocator,
-    index_warc,
-    original_of,
-    payload_digest,
-    read_record,
-)
+    REVISIT_IDENTICAL, REVISIT_NOT_MODIFIED, Original, RecordRef, WarcFile, WarcLocator, index_warc,
+    original_of, payload_digest, read_record)
 from crawler.writer import archive_writer
 
 WARC_META = "warc_record"  # request.meta key: the locator of the record holding the answer's bytes
@@ -134,10 +125,7 @@ class WarcRecorderMiddleware:
     def spider_opened(self, spider: Spider) -> None:
         portal = getattr(spider, "portal", None)
         portal_id = getattr(portal, "id", spider.name)
-        for row in read_catalog(self.data_dir):
-            locator = WarcLocator.from_row(row)
-            if locator and row.get("sha256"):
-                self.catalogued.setdefault(row["sha256"], locator)
+        self.catalogued = history(self.data_dir, self.run_id).locators
         self.warc = WarcFile(self.data_dir, self.run_id, portal_id, {
             "software": "budget-corpus (Scrapy)", "format": "WARC File Format 1.1",
             "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
