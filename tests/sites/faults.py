@@ -28,9 +28,11 @@ from functools import cache
 from hashlib import sha256
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import BytesIO
-from typing import Any, Union
+from typing import Any, ClassVar, Union
 
 from reportlab.pdfgen import canvas
+
+from tests.sites.server import SiteServer
 
 PDF = "application/pdf"
 HTML = "text/html; charset=utf-8"
@@ -197,40 +199,17 @@ class _Server(ThreadingHTTPServer):
 
 
 @dataclass
-class FaultServer:
+class FaultServer(SiteServer):
     """Serves `routes` (path, with or without its query → Script) on a loopback `host`."""
 
     routes: dict[str, Script] = field(default_factory=dict)
-    host: str = "127.0.0.1"
-    log: list[Logged] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def __post_init__(self) -> None:
-        self._server = _Server((self.host, 0), _Handler)
-        self._server.site = self
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{self.host}:{self._server.server_address[1]}"
-
-    def record(self, entry: Logged) -> None:
-        with self.lock:
-            self.log.append(entry)
+    server_class: ClassVar[type[ThreadingHTTPServer]] = _Server
+    handler_class: ClassVar[type[BaseHTTPRequestHandler]] = _Handler
 
     def asked(self, path: str) -> list[Logged]:
         """The requests for `path` (with its query, as sent)."""
         with self.lock:
             return [entry for entry in self.log if entry.path == path]
-
-    def __enter__(self) -> FaultServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
 
 
 def serve(routes: dict[str, Step | list[Step] | Script]) -> dict[str, Script]:

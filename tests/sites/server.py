@@ -12,7 +12,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Union
+from typing import Any, Callable, ClassVar, Self, Union
 from urllib.parse import parse_qs, urlsplit
 
 HTML = "text/html; charset=utf-8"
@@ -125,15 +125,18 @@ class _Server(ThreadingHTTPServer):
 
 @dataclass
 class SiteServer:
-    """Serves `routes` on `host` (a loopback address) in a background thread."""
+    """Serves `routes` on `host` (a loopback address) in a background thread. A server with
+    other routes and answers (tests/sites/faults.py) subclasses it with its own handler."""
 
-    routes: dict[str, Answer]
+    routes: dict[str, Any]
     host: str = "127.0.0.1"
-    log: list[Logged] = field(default_factory=list)
+    log: list[Any] = field(default_factory=list)  # Logged entries, as the handler logs them
     lock: threading.Lock = field(default_factory=threading.Lock)
+    server_class: ClassVar[type[ThreadingHTTPServer]] = _Server
+    handler_class: ClassVar[type[BaseHTTPRequestHandler]] = _Handler
 
     def __post_init__(self) -> None:
-        self._server = _Server((self.host, 0), _Handler)
+        self._server = self.server_class((self.host, 0), self.handler_class)
         self._server.site = self
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -149,7 +152,7 @@ class SiteServer:
         with self.lock:
             return [entry.path for entry in self.log]
 
-    def __enter__(self) -> SiteServer:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
