@@ -24,7 +24,8 @@ from archive.parse_cache import ParseCache
 from archive.query import connect, run_query
 from archive.storage import POINTER, location
 from archive.store import RawStore
-from parsing.schema import DOCUMENT_FIELDS, LINE_ITEM_FIELDS, PARSER_VERSION
+from parsing.schema import PARSER_VERSION
+from tests.parse_results import parse_result
 
 BUCKET = "budget-test"
 TOTALS = "select count(*) as n, sum(amount) as total from line_items"
@@ -127,13 +128,8 @@ def test_a_release_on_s3_verifies(corpora: tuple[Path, str]) -> None:
 
 
 def _result(doc_id: str) -> dict:
-    document = {name: None for name in DOCUMENT_FIELDS}
-    document.update(doc_id=doc_id, parse_status="ok", parser_version=PARSER_VERSION,
-                    checks_passed=0, checks_total=0, fiscal_year=2024, region_code="510000")
-    item = {name: None for name in LINE_ITEM_FIELDS}
-    item.update(doc_id=doc_id, table_no=1, row_no=1, measure="total", amount="1.5")
-    return {"document": document, "tables": [], "cells": [], "line_items": [item],
-            "checks": []}
+    return parse_result(doc_id, [{"row_no": 1, "measure": "total", "amount": "1.5"}],
+                        fiscal_year=2024, region_code="510000")
 
 
 def _add_parsed(data_dir: str, *contents: bytes) -> None:

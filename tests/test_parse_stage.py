@@ -18,20 +18,16 @@ from archive.catalog import CatalogWriter
 from archive.parse import Limits, parse_archive
 from archive.parse_cache import ParseCache
 from archive.store import RawStore
-from parsing.schema import DOCUMENT_FIELDS, LINE_ITEM_FIELDS, PARSER_VERSION
+from parsing.schema import PARSER_VERSION
+from tests.parse_results import parse_result
 
 LIMITS = Limits(timeout_s=2, memory_bytes=8 * 1024**3)
 
 
 def benign_parse(data: bytes, name: str) -> dict:
     """A valid parse result with one line item, whatever the bytes."""
-    document = {f: None for f in DOCUMENT_FIELDS}
-    document.update(doc_id=name, parse_status="ok", parser_version=PARSER_VERSION,
-                    checks_passed=0, checks_total=0, fiscal_year=2024, region_code="510000")
-    item = {f: None for f in LINE_ITEM_FIELDS}
-    item.update(doc_id=name, table_no=1, row_no=1, measure="total", amount="1.5")
-    return {"document": document, "tables": [], "cells": [], "line_items": [item],
-            "checks": []}
+    return parse_result(name, [{"row_no": 1, "measure": "total", "amount": "1.5"}],
+                        fiscal_year=2024, region_code="510000")
 
 
 def hostile_parse(data: bytes, name: str) -> dict:

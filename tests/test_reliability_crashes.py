@@ -53,7 +53,8 @@ from archive.parse import parse_archive
 from archive.parse_cache import ParseCache, result_from_table
 from archive.query import connect, run_query
 from archive.store import RawStore
-from parsing.schema import DOCUMENT_FIELDS, LINE_ITEM_FIELDS, PARSER_VERSION
+from parsing.schema import PARSER_VERSION
+from tests.parse_results import parse_result
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_TRIALS = 3
@@ -262,20 +263,15 @@ def test_twenty_parse_kills_lose_duplicate_and_alter_nothing(
 # -- build: the corpus and what may be seen of it ---------------------------------------------------
 
 
-def parse_result(doc_id: str, n: int) -> dict:
+def document_result(doc_id: str, n: int) -> dict:
     """A parse result of document n: its own region and amounts, LINE_ITEMS_PER_DOCUMENT items."""
-    document = {name: None for name in DOCUMENT_FIELDS}
-    document.update(doc_id=doc_id, parse_status="ok", parser_version=PARSER_VERSION,
-                    checks_passed=0, checks_total=0, fiscal_year=2022 + n % 3,
-                    region_code=("510000", "500000", "320000")[n % 3], department=f"第{n}单位")
-    items = []
-    for row in range(LINE_ITEMS_PER_DOCUMENT):
-        item = {name: None for name in LINE_ITEM_FIELDS}
-        item.update(doc_id=doc_id, table_no=1, row_no=row + 1, col=2, table_type="expenditure_summary",
-                    classification="functional", code=f"2{row:06d}", name=f"科目{row}",
-                    measure="total", amount=f"{n * 1000 + row}.25", amount_raw=f"{n * 1000 + row}.25")
-        items.append(item)
-    return {"document": document, "tables": [], "cells": [], "line_items": items, "checks": []}
+    return parse_result(doc_id, [
+        {"row_no": row + 1, "col": 2, "table_type": "expenditure_summary",
+         "classification": "functional", "code": f"2{row:06d}", "name": f"科目{row}",
+         "measure": "total", "amount": f"{n * 1000 + row}.25", "amount_raw": f"{n * 1000 + row}.25"}
+        for row in range(LINE_ITEMS_PER_DOCUMENT)],
+        fiscal_year=2022 + n % 3, region_code=("510000", "500000", "320000")[n % 3],
+        department=f"第{n}单位")
 
 
 def add_documents(data_dir: Path, first: int, count: int) -> None:
@@ -286,7 +282,7 @@ def add_documents(data_dir: Path, first: int, count: int) -> None:
         sha = store.put(f"%PDF-1.4 document {n}".encode())
         catalog.append({"url": f"http://127.0.0.1/{n}.pdf", "portal_id": "demo",
                         "fetch_status": "ok", "sha256": sha, "title": f"第{n}单位2024年部门预算"})
-        cache.put(sha, parse_result(sha, n))
+        cache.put(sha, document_result(sha, n))
     catalog.close()
 
 
@@ -411,7 +407,7 @@ def reader_findings(lines: list[dict], allowed: list[list[str]]) -> dict:
 
 
 def answer_with(answer: list[str], n: int) -> list[str]:
-    """The answer of a corpus once document n (parse_result) is added to it."""
+    """The answer of a corpus once document n (document_result) is added to it."""
     amounts = sum(Decimal(f"{n * 1000 + row}.25") for row in range(LINE_ITEMS_PER_DOCUMENT))
     return [str(int(answer[0]) + 1), str(int(answer[1]) + LINE_ITEMS_PER_DOCUMENT),
             str((Decimal(answer[2]) + amounts).quantize(Decimal("0.000001")))]
