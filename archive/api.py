@@ -53,6 +53,7 @@ def load(table: str, province: str | Iterable[str] | None = None,
             raise ValueError(f"no table or view {table!r}; there are: {', '.join(known)}")
         available = [name for (name,) in con.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+            "AND table_schema = 'main' "
             "ORDER BY ordinal_position", [table]).fetchall()]
         wanted = list(columns) if columns is not None else available
         unknown = [c for c in wanted if c not in available]

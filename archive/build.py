@@ -2,7 +2,7 @@
 
 Every build is written into a new folder `corpus.builds/<build_id>/`, partitioned
 `<table>/province_code=XX/fiscal_year=YYYY/*.parquet`, with its own `corpus.duckdb` (the views on
-that folder); `corpus` is a symlink swapped to it in one atomic rename once it is complete, and
+that folder, the small tables stored in it: STORED_TABLES); `corpus` is a symlink swapped to it in one atomic rename once it is complete, and
 `<data_dir>/corpus.duckdb` is a fixed symlink to `corpus/corpus.duckdb`. One rename publishes
 both, so a reader never sees a half-built corpus, nor a database naming another build than the
 folder (a kill between two publishing steps could leave them apart). One build at a time per
@@ -298,15 +298,30 @@ def _json_structure() -> str:
 def load_results(con: duckdb.DuckDBPyConnection, cache: ParseCache) -> None:
     """Temp table `results`: every entry's document, tables, cells and checks, parsed once.
 
+    `parquet_kv_metadata` opens its files one after another on one thread, so the entries are
+    read in shards at once, one per DuckDB thread, each on a cursor of its own (cursors share
+    the database's tables, not temp ones); from_json then parses them all on every thread.
     In two steps: from_json fed straight by parquet_kv_metadata runs about 4× slower.
     """
-    con.execute(
-        "CREATE TEMP TABLE result_json AS SELECT decode(value) AS j "
-        f"FROM parquet_kv_metadata({_sql_str(cache.glob)}) "
-        f"WHERE key = {_sql_str(RESULT_KEY)}::BLOB")
+    (threads,) = con.execute("SELECT current_setting('threads')").fetchone()
+    shards = cache.shard_globs(int(threads))
+
+    def read(shard: int) -> None:
+        glob = _sql_str(shards[shard])
+        with con.cursor() as cursor:
+            (found,) = cursor.execute(f"SELECT count(*) > 0 FROM glob({glob})").fetchone()
+            source = (f"SELECT decode(value) AS j FROM parquet_kv_metadata({glob}) "
+                      f"WHERE key = {_sql_str(RESULT_KEY)}::BLOB" if found
+                      else "SELECT NULL::VARCHAR AS j WHERE false")  # no entry in this shard
+            cursor.execute(f"CREATE TABLE result_json_{shard} AS {source}")
+
+    with ThreadPoolExecutor(max_workers=len(shards)) as pool:
+        list(pool.map(read, range(len(shards))))
+    union = " UNION ALL ".join(f"SELECT j FROM result_json_{n}" for n in range(len(shards)))
     con.execute(f"CREATE TEMP TABLE results AS SELECT from_json(j, {_sql_str(_json_structure())})"
-                " AS r FROM result_json")
-    con.execute("DROP TABLE result_json")
+                f" AS r FROM ({union})")
+    for shard in range(len(shards)):
+        con.execute(f"DROP TABLE result_json_{shard}")
 
 
 def merge_documents(con: duckdb.DuckDBPyConnection, data_dir: Location | Path | str) -> None:
@@ -421,27 +436,51 @@ def write_partitioned(con: duckdb.DuckDBPyConnection, name: str, select: str | N
     return int(count)
 
 
-def view_sql(name: str, corpus_dir: Path | str) -> str:
+def parquet_sql(name: str, corpus_dir: Path | str) -> str:
+    """A SELECT of one corpus table's partitioned Parquet files."""
     root = corpus_dir.as_posix() if isinstance(corpus_dir, Path) else corpus_dir
     glob = f"{root}/{name}/*/*/*.parquet"
-    return (f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet({_sql_str(glob)}, "
-            "hive_partitioning = true, "
+    return (f"SELECT * FROM read_parquet({_sql_str(glob)}, hive_partitioning = true, "
             "hive_types = {'province_code': 'VARCHAR', 'fiscal_year': 'INTEGER'})")
+
+
+# Tables of one row per document, table or check are also stored in corpus.duckdb itself. Read
+# from their Parquet they cost every query a file per partition (155 for a national corpus, a
+# few hundred rows each): listing and opening them made a count of documents by status 8× and
+# one of failed checks 4× slower than from one unpartitioned file. Stored, they are faster than
+# that file (benchmarks/RESULTS.md). The copies are made from this build's own files when its
+# database is written, so they are published with them; the Parquet stays the corpus of record
+# (releases copy it). Line items and cells, nearly all of the rows, are read where they lie.
+STORED_TABLES = ("documents", "tables", "checks", "facts")
+
+
+def table_sql(name: str, corpus_dir: Path | str) -> list[str]:
+    """The statements that declare one corpus table in corpus.duckdb: a view on its Parquet,
+    or, for the small tables, a stored copy (schema `stored`) and a view of the same name."""
+    if name not in STORED_TABLES:
+        return [f"CREATE OR REPLACE VIEW {name} AS {parquet_sql(name, corpus_dir)}"]
+    order = f"ORDER BY province_code, fiscal_year, {SORT_KEYS[name]}"
+    return [f"CREATE TABLE stored.{name} AS {parquet_sql(name, corpus_dir)} {order}",
+            f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM stored.{name}"]
 
 
 def write_database(db_path: Path, corpus_dir: Path | str,
                    extra_views: dict[str, str] | None = None) -> None:
-    """corpus.duckdb with a view per table, built aside and renamed into place."""
+    """corpus.duckdb with a view per table (the small ones stored), built aside and renamed
+    into place."""
     fd, tmp = tempfile.mkstemp(dir=db_path.parent, prefix=".corpus-", suffix=".duckdb")
     os.close(fd)
     os.unlink(tmp)  # DuckDB wants to create the file itself
     try:
         # The views bind now: on object storage, through the filesystem that reads builds.
         with location(corpus_dir).register(duckdb.connect(tmp), reading=True) as con:
+            con.execute("CREATE SCHEMA stored")
             for name in SCHEMAS:
-                con.execute(view_sql(name, corpus_dir))
+                for statement in table_sql(name, corpus_dir):
+                    con.execute(statement)
             for name, sql in {**CONVENIENCE_VIEWS, **(extra_views or {})}.items():
                 con.execute(f"CREATE OR REPLACE VIEW {name} AS {sql}")
+            con.execute("CHECKPOINT")
         os.replace(tmp, db_path)
     finally:
         Path(tmp).unlink(missing_ok=True)

@@ -165,6 +165,15 @@ class ParseCache:
         root = self.root.as_posix() if isinstance(self.root, Path) else self.root
         return f"{root}/*/*{SUFFIX}"
 
+    def shard_globs(self, parts: int) -> list[str]:
+        """Every entry, as `parts` disjoint globs (by the first hex digit of the sha256, so
+        about even), for readers that go through files one at a time: a power of two ≤ 16."""
+        root = self.root.as_posix() if isinstance(self.root, Path) else self.root
+        digits = "0123456789abcdef"
+        step = 16 // min(16, 1 << (max(1, parts).bit_length() - 1))
+        return [f"{root}/[{digits[i]}-{digits[i + step - 1]}]?/*{SUFFIX}"
+                for i in range(0, 16, step)]
+
     def has(self, sha256: str) -> bool:
         return self.location.is_file(self.path(sha256))
 

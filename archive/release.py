@@ -60,7 +60,7 @@ LICENSE_NOTE = (
     "the publishing body when you quote its figures.")
 DATAPACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 VERSION_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,63}")
-HIVE_TYPES = "{'province_code': 'VARCHAR', 'fiscal_year': 'INTEGER'}"  # as build.view_sql
+HIVE_TYPES = "{'province_code': 'VARCHAR', 'fiscal_year': 'INTEGER'}"  # as build.parquet_sql
 _CHUNK = 1 << 20
 
 

@@ -350,6 +350,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="scratch folder (outside the repository); reused if generated")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--keep", action="store_true", help="keep the data directory")
+    parser.add_argument("--generate-only", action="store_true",
+                        help="generate the parse cache and stop (kept for later runs)")
     args = parser.parse_args(argv)
     data_dir = args.data_dir.resolve()
     marker = data_dir / "bench-generated.json"
@@ -361,6 +363,8 @@ def main(argv: list[str] | None = None) -> int:
         data_dir.mkdir(parents=True)
         generated = generate(data_dir, args.line_items, workers=args.threads)
         print(f"generated {generated}", flush=True)
+    if args.generate_only:
+        return 0
     cpu_before, load_before = _cpu(), os.getloadavg()[0]
     built = build_corpus(data_dir, threads=args.threads)
     cpu = _cpu() - cpu_before

@@ -111,10 +111,38 @@ def test_empty_table_is_still_a_queryable_view(data_dir: Path) -> None:
     assert rows == [(0,)]
 
 
+@pytest.mark.parametrize("table", ["documents", "tables", "checks"])
+def test_small_tables_are_stored_in_the_database_with_the_rows_of_their_parquet(
+        data_dir: Path, table: str) -> None:
+    built = build_corpus(data_dir)
+    parquet = duckdb.sql(f"SELECT * FROM read_parquet('{built.corpus_dir}/{table}/*/*/*.parquet', "
+                         "hive_partitioning = true, hive_types = "
+                         "{'province_code': 'VARCHAR', 'fiscal_year': 'INTEGER'})").fetchall()
+    with connect(data_dir) as con:
+        (kind,) = con.execute("SELECT table_type FROM information_schema.tables "
+                              "WHERE table_schema = 'stored' AND table_name = ?",
+                              [table]).fetchone()
+        stored = con.execute(f"SELECT * FROM {table}").fetchall()
+    assert kind == "BASE TABLE"
+    assert parquet and sorted(map(repr, stored)) == sorted(map(repr, parquet))
+
+
 def test_query_connection_is_read_only(data_dir: Path) -> None:
     build_corpus(data_dir)
     with connect(data_dir) as con, pytest.raises(duckdb.Error):
         con.execute("create table x as select 1")
+
+
+@pytest.mark.parametrize("parts", [1, 2, 3, 4, 16, 64])
+def test_parse_cache_shards_hold_every_entry_exactly_once(tmp_path: Path, parts: int) -> None:
+    cache = ParseCache(tmp_path, PARSER_VERSION)
+    shas = [f"{n:02x}" + "0" * 62 for n in range(0, 256, 7)]
+    for sha in shas:
+        cache.put(sha, _result(sha))
+    found = [Path(p).name.removesuffix(".parquet")
+             for shard in cache.shard_globs(parts) for (p,) in
+             duckdb.sql(f"SELECT file FROM glob('{shard}')").fetchall()]
+    assert sorted(found) == sorted(shas)
 
 
 def test_parse_cache_entry_is_written_once(tmp_path: Path) -> None:

@@ -293,9 +293,10 @@ def published(data_dir: Path) -> str | None:
 
 
 def database_build(data_dir: Path) -> str | None:
-    """The build corpus.duckdb's views read (its `documents` view names the folder)."""
+    """The build corpus.duckdb's views read (its `line_items` view names the folder)."""
     with duckdb.connect(str(data_dir / "corpus.duckdb"), read_only=True) as con:
-        (sql,) = con.execute("SELECT sql FROM duckdb_views() WHERE view_name = 'documents'").fetchone()
+        (sql,) = con.execute(
+            "SELECT sql FROM duckdb_views() WHERE view_name = 'line_items'").fetchone()
     return sql.split("/corpus.builds/", 1)[1].split("/", 1)[0] if "/corpus.builds/" in sql else None
 
 
