@@ -11,6 +11,7 @@ picklable arguments, so any `concurrent.futures` executor can run it (DESIGN.md 
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import multiprocessing as mp
 import resource
@@ -143,7 +144,7 @@ def _in_child(target: Callable[..., None], args: tuple[Any, ...],
     (None if nothing) and, if it sent nothing, why."""
     ctx = mp.get_context("fork")
     reader, writer = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=target, daemon=True, args=(writer, *args))
+    child = ctx.Process(target=_forked, daemon=True, args=(target, writer, *args))
     child.start()
     writer.close()
     message: Any = None
@@ -161,6 +162,20 @@ def _in_child(target: Callable[..., None], args: tuple[Any, ...],
     if message is None:
         reason = reason or _death(child) or "the parser process ended without a result"
     return message, reason
+
+
+def _forked(target: Callable[..., None], *args: Any) -> None:
+    """In the forked child: keep what it inherited out of the garbage collector's reach, then
+    run `target(*args)`.
+
+    Some inherited objects cannot be finalized in a child: fsspec drops its cached filesystems
+    after a fork, and s3fs's finalizer for a parent's S3 session then waits a second on the
+    parent's event-loop thread, which the child does not have: a second per filesystem, taken
+    from the document's time limit. The child is short-lived and shares those pages with its
+    parent, so nothing is lost by never collecting them.
+    """
+    gc.freeze()
+    target(*args)
 
 
 def parse_isolated(raw_path: str, sha256: str, data_dir: str, limits: Limits,

@@ -51,7 +51,7 @@ def test_the_cluster_caches_the_same_results_as_the_local_pool(
     local_dir, dask_dir = tmp_path / "local", tmp_path / "dask"
     shas = archive_documents(local_dir, *demo_pdfs)
     assert archive_documents(dask_dir, *demo_pdfs) == shas
-    parse_archive(local_dir, workers=2, limits=LIMITS)
+    parse_archive(local_dir, workers=2, limits=Limits(timeout_s=60))
     summary = parse_archive(dask_dir, limits=Limits(timeout_s=60), scheduler=scheduler)
     assert (summary.parsed, dict(summary.statuses)) == (4, {"ok": 4})
     assert cached_results(dask_dir, shas) == cached_results(local_dir, shas)

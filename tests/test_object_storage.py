@@ -3,10 +3,12 @@ moto's S3 server on loopback, compared with the same archive in a local folder."
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
@@ -19,7 +21,7 @@ pytest.importorskip("moto.server")
 
 from archive.build import build_corpus
 from archive.catalog import CatalogWriter
-from archive.parse import Limits, parse_archive
+from archive.parse import Limits, parse_archive, parse_limited
 from archive.parse_cache import ParseCache
 from archive.query import connect, run_query
 from archive.storage import POINTER, location
@@ -130,6 +132,22 @@ def test_a_release_on_s3_verifies(corpora: tuple[Path, str]) -> None:
 def _result(doc_id: str) -> dict:
     return parse_result(doc_id, [{"row_no": 1, "measure": "total", "amount": "1.5"}],
                         fiscal_year=2024, region_code="510000")
+
+
+def _collecting_parse(data: bytes, name: str) -> dict:
+    """A parse that runs a full garbage collection, as a long parse does, and gives the seconds
+    it took as its status_reason."""
+    started = time.monotonic()
+    gc.collect()
+    result = _result(name)
+    result["document"]["status_reason"] = str(time.monotonic() - started)
+    return result
+
+
+def test_a_parse_child_spends_no_time_on_the_s3_sessions_of_its_parent(s3: str) -> None:
+    RawStore(f"{s3}/fork").put(b"stored")  # this process now holds an S3 session
+    result = parse_limited(b"x", "x", Limits(timeout_s=30), parse=_collecting_parse)
+    assert float(result["document"]["status_reason"]) < 0.5  # a second per session before
 
 
 def _add_parsed(data_dir: str, *contents: bytes) -> None:
