@@ -111,6 +111,9 @@ SORT_KEYS = {
     "facts": "name, doc_id, fact_no",
 }
 PARTITION_NAMES = [name for name, _ in PARTITIONS]
+# The line items as the build hands them to the Parquet writer (doc_id: see write_line_items).
+LINE_ITEMS_WRITTEN = SCHEMAS["line_items"].set(
+    0, pa.field("doc_id", pa.dictionary(pa.int32(), pa.string())))
 JSON_PARTS = [name for name in SCHEMAS if name not in ("documents", "line_items")]
 LINE_ITEM_ROW_GROUP = 122_880  # DuckDB's own: small enough for min/max pruning within a partition
 # Columns of repeated values worth a dictionary; amounts, printed amounts and boxes are nearly
@@ -369,21 +372,27 @@ def write_line_items(con: duckdb.DuckDBPyConnection, cache: ParseCache, target: 
     build. Why pyarrow sorts: DuckDB's ORDER BY moves every wide row through its sort; pyarrow
     sorts only the key columns into a permutation and gathers each column once, a third of
     the CPU (benchmarks/RESULTS.md).
+
+    The doc_id of a row is the entry it was read from (the cache refuses an entry whose rows
+    name another document): DuckDB gives the file's index in the partition's list, and the
+    64-character ids are never copied per row, only referenced by a dictionary column.
     """
     groups = con.execute("SELECT province_code, fiscal_year, list(doc_id ORDER BY doc_id) "
                          "FROM parts GROUP BY ALL ORDER BY ALL").fetchall()
+    columns_of = _typed_columns("line_items", "x", {"doc_id": "CAST(x.file_index AS INTEGER)",
+                                                    "province_code": "CAST(? AS VARCHAR)",
+                                                    "fiscal_year": "CAST(? AS INTEGER)"})
     written = 0
     with ThreadPoolExecutor(max_workers=1) as writer:
         pending: Future | None = None
         for province, year, doc_ids in groups:
-            files = ", ".join(_sql_str(cache.url(doc_id)) for doc_id in doc_ids)
-            columns = _typed_columns("line_items", "x", {"province_code": _sql_str(province),
-                                                         "fiscal_year": str(int(year))})
-            table = con.sql(f"SELECT {columns} FROM read_parquet([{files}]) x").to_arrow_table()
+            files = [cache.url(doc_id) for doc_id in doc_ids]
+            table = con.sql(f"SELECT {columns_of} FROM read_parquet(?) x",
+                            params=[province, int(year), files]).to_arrow_table()
             if pending is not None:
                 written += pending.result()
             folder = target / "line_items" / f"province_code={province}" / f"fiscal_year={year}"
-            pending = writer.submit(_write_sorted, table, folder / "data_0.parquet")
+            pending = writer.submit(_write_sorted, table, doc_ids, folder / "data_0.parquet")
         if pending is not None:
             written += pending.result()
     return written
@@ -393,18 +402,34 @@ def _sort_keys(name: str) -> list[tuple[str, str]]:
     return [(key.strip().strip('"'), "ascending") for key in SORT_KEYS[name].split(",")]
 
 
-def _write_sorted(table: pa.Table, path: Path) -> int:
-    """One partition's line items in SORT_KEYS order, as one zstd file. The sort is stable:
-    the cells of one printed row (which tie) keep the order they were read in."""
-    table = table.take(pc.sort_indices(table, sort_keys=_sort_keys("line_items")))
-    return _write_file(table.cast(SCHEMAS["line_items"]), path)
+def _ranks(column: pa.ChunkedArray) -> pa.Array:
+    """Each value's rank in ascending order (nulls last): a cheap sort key for strings of
+    few distinct values."""
+    encoded = pc.dictionary_encode(column).combine_chunks()
+    ranks = pc.rank(encoded.dictionary, sort_keys="ascending", tiebreaker="first")
+    return pc.take(ranks, encoded.indices)
+
+
+def _write_sorted(table: pa.Table, doc_ids: list[str], path: Path) -> int:
+    """One partition's line items in SORT_KEYS order, as one zstd file; `table.doc_id` holds
+    indexes into the sorted `doc_ids`, so it is its own sort key. The sort is stable: the cells
+    of one printed row (which tie) keep the order they were read in."""
+    index = table.column("doc_id").combine_chunks()
+    keys = pa.table({"table_type": _ranks(table.column("table_type")), "doc_id": index,
+                     "table_no": table.column("table_no"), "row_no": table.column("row_no")})
+    order = pc.sort_indices(keys, sort_keys=_sort_keys("line_items"))
+    doc_id = pa.DictionaryArray.from_arrays(index, pa.array(doc_ids, pa.string()))
+    table = table.set_column(table.schema.get_field_index("doc_id"), "doc_id", doc_id)
+    return _write_file(table.cast(LINE_ITEMS_WRITTEN).take(order), path)
 
 
 def _write_file(table: pa.Table, path: Path) -> int:
+    """Line items as one zstd file. The Arrow schema is not stored: it would make doc_id a
+    dictionary column for pyarrow and pandas readers, where the Parquet says a plain string."""
     if table.num_rows:
         path.parent.mkdir(parents=True, exist_ok=True)
         pq.write_table(table, path, compression="zstd", row_group_size=LINE_ITEM_ROW_GROUP,
-                       use_dictionary=DICTIONARY_COLUMNS)
+                       use_dictionary=DICTIONARY_COLUMNS, store_schema=False)
     return table.num_rows
 
 
