@@ -302,12 +302,15 @@ def load_results(con: duckdb.DuckDBPyConnection, cache: ParseCache) -> None:
     """Temp table `results`: every entry's document, tables, cells and checks, parsed once.
 
     `parquet_kv_metadata` opens its files one after another on one thread, so the entries are
-    read in shards at once, one per DuckDB thread, each on a cursor of its own (cursors share
-    the database's tables, not temp ones); from_json then parses them all on every thread.
-    In two steps: from_json fed straight by parquet_kv_metadata runs about 4× slower.
+    read in 16 shards, one per DuckDB thread at a time, each on a cursor of its own (cursors
+    share the database's tables, not temp ones). Each shard's JSON is stored, parsed and
+    dropped before the next: from_json fed straight by parquet_kv_metadata ran out of memory
+    at 100 million line items, and holding every entry's JSON at once (~5 KB each) made the
+    step's time depend on how much memory the machine could hand over (8–21 s).
     """
     (threads,) = con.execute("SELECT current_setting('threads')").fetchone()
-    shards = cache.shard_globs(int(threads))
+    shards = cache.shard_globs(16)
+    structure = _sql_str(_json_structure())
 
     def read(shard: int) -> None:
         glob = _sql_str(shards[shard])
@@ -316,15 +319,16 @@ def load_results(con: duckdb.DuckDBPyConnection, cache: ParseCache) -> None:
             source = (f"SELECT decode(value) AS j FROM parquet_kv_metadata({glob}) "
                       f"WHERE key = {_sql_str(RESULT_KEY)}::BLOB" if found
                       else "SELECT NULL::VARCHAR AS j WHERE false")  # no entry in this shard
-            cursor.execute(f"CREATE TABLE result_json_{shard} AS {source}")
+            cursor.execute(f"CREATE TEMP TABLE result_json AS {source}")
+            cursor.execute(f"CREATE TABLE results_{shard} AS "
+                           f"SELECT from_json(j, {structure}) AS r FROM result_json")
 
-    with ThreadPoolExecutor(max_workers=len(shards)) as pool:
+    with ThreadPoolExecutor(max_workers=int(threads)) as pool:
         list(pool.map(read, range(len(shards))))
-    union = " UNION ALL ".join(f"SELECT j FROM result_json_{n}" for n in range(len(shards)))
-    con.execute(f"CREATE TEMP TABLE results AS SELECT from_json(j, {_sql_str(_json_structure())})"
-                f" AS r FROM ({union})")
+    con.execute("CREATE TEMP TABLE results AS " + " UNION ALL ".join(
+        f"SELECT r FROM results_{shard}" for shard in range(len(shards))))
     for shard in range(len(shards)):
-        con.execute(f"DROP TABLE result_json_{shard}")
+        con.execute(f"DROP TABLE results_{shard}")
 
 
 def merge_documents(con: duckdb.DuckDBPyConnection, data_dir: Location | Path | str) -> None:
