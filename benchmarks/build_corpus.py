@@ -292,14 +292,19 @@ def write_single_files(corpus: Path, single: Path) -> None:
                         "(FORMAT parquet, COMPRESSION zstd)")
 
 
-def time_query(con: duckdb.DuckDBPyConnection, sql: str, repeat: int = 5) -> float:
-    con.execute(sql).fetchall()  # warm: metadata and OS cache
-    times = []
+def time_pair(first: duckdb.DuckDBPyConnection, second: duckdb.DuckDBPyConnection, sql: str,
+              repeat: int = 5) -> tuple[float, float]:
+    """Median warm seconds of `sql` on each connection, runs alternating between the two, so
+    a moment of load elsewhere on the machine falls on both sides alike."""
+    times: tuple[list[float], list[float]] = ([], [])
+    for con in (first, second):
+        con.execute(sql).fetchall()  # warm: metadata and OS cache
     for _ in range(repeat):
-        started = time.perf_counter()
-        con.execute(sql).fetchall()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+        for con, kept in zip((first, second), times):
+            started = time.perf_counter()
+            con.execute(sql).fetchall()
+            kept.append(time.perf_counter() - started)
+    return statistics.median(times[0]), statistics.median(times[1])
 
 
 def files_read(con: duckdb.DuckDBPyConnection, sql: str) -> int:
@@ -321,7 +326,7 @@ def run_queries(data_dir: Path, threads: int) -> dict[str, Any]:
     for con in (partitioned, flat):
         con.execute(f"SET threads = {threads}")
     for title, sql in QUERIES.items():
-        p, s = time_query(partitioned, sql), time_query(flat, sql)
+        p, s = time_pair(partitioned, flat, sql)
         results[title] = {"partitioned_s": round(p, 4), "single_file_s": round(s, 4),
                           "ratio": round(p / s, 2)}
         print(f"  {title}: partitioned {p * 1000:.1f} ms, single file {s * 1000:.1f} ms",
