@@ -11,12 +11,12 @@ data directory (a lock in `corpus.builds/`): a second one waits for the first to
 On object storage (archive.storage) there is no rename: the build is written in a local staging
 folder, uploaded whole under its own new id, and only then published by the pointer object
 `corpus.current`; readers follow the pointer, so they see the old build or the new one, never a
-part. `corpus.duckdb` (views only) stays on local disk, one per build (`Location.database_path`).
+part. `corpus.duckdb` (views and the small tables) stays on local disk, one per build (`Location.database_path`).
 
 No row passes through Python objects: DuckDB reads the parse cache itself — the entries'
-metadata (documents, tables, checks, cells) in one pass, merged with the fetch catalog in SQL,
-and the line items straight from the entries' Parquet rows, partition by partition, cast to exact
-decimals and sorted — which is what lets a build keep up with a national year of line items
+metadata (documents, tables, checks) in one pass, merged with the fetch catalog in SQL,
+and the line items and cells straight from the entries' Parquet rows, partition by partition,
+cast to exact decimals and sorted — which is what lets a build keep up with a national year of line items
 (benchmarks/RESULTS.md).
 """
 
@@ -111,9 +111,11 @@ SORT_KEYS = {
     "facts": "name, doc_id, fact_no",
 }
 PARTITION_NAMES = [name for name, _ in PARTITIONS]
-# The line items as the build hands them to the Parquet writer (doc_id: see write_line_items).
-LINE_ITEMS_WRITTEN = SCHEMAS["line_items"].set(
+# Line items and cells as the build hands them to the Parquet writer (doc_id: see
+# write_entry_rows).
+ENTRY_ROWS_WRITTEN = {name: SCHEMAS[name].set(
     0, pa.field("doc_id", pa.dictionary(pa.int32(), pa.string())))
+    for name in ("line_items", "cells")}
 JSON_PARTS = [name for name in SCHEMAS if name not in ("documents", "line_items")]
 LINE_ITEM_ROW_GROUP = 122_880  # DuckDB's own: small enough for min/max pruning within a partition
 # Columns of repeated values worth a dictionary; amounts, printed amounts and boxes are nearly
@@ -366,10 +368,12 @@ def json_rows_sql(name: str) -> str:
             "AS item FROM results) x JOIN parts p ON p.doc_id = x.doc_id")
 
 
-def write_line_items(con: duckdb.DuckDBPyConnection, cache: ParseCache, target: Path) -> int:
-    """The line items, one (province, fiscal year) partition at a time: its documents' cache
-    entries read by DuckDB (cast to the corpus types, the partition values as constants, no
-    join), then sorted and written by pyarrow in a second thread while DuckDB reads the next.
+def write_entry_rows(con: duckdb.DuckDBPyConnection, name: str, cache: ParseCache,
+                     target: Path) -> int:
+    """The line items or the cells (the rows of the entries' Parquet files), one (province,
+    fiscal year) partition at a time: its documents' files read by DuckDB (cast to the corpus
+    types, the partition values as constants, no join), then sorted and written by pyarrow in
+    a second thread while DuckDB reads the next.
 
     Why not one `COPY … PARTITION_BY … ORDER BY`: that sorts the whole corpus at once (spilling
     tens of GB at national scale), and DuckDB's partitioned writer was the slowest step of the
@@ -377,26 +381,36 @@ def write_line_items(con: duckdb.DuckDBPyConnection, cache: ParseCache, target: 
     sorts only the key columns into a permutation and gathers each column once, a third of
     the CPU (benchmarks/RESULTS.md).
 
-    The doc_id of a row is the entry it was read from (the cache refuses an entry whose rows
+    The doc_id of a row is the file it was read from (the cache refuses an entry whose rows
     name another document): DuckDB gives the file's index in the partition's list, and the
     64-character ids are never copied per row, only referenced by a dictionary column.
     """
+    if name == "cells":  # only documents with printed cells have a cells file
+        having = cache.with_cells()
+        url = cache.cells_url
+    else:
+        having, url = None, cache.url
     groups = con.execute("SELECT province_code, fiscal_year, list(doc_id ORDER BY doc_id) "
                          "FROM parts GROUP BY ALL ORDER BY ALL").fetchall()
-    columns_of = _typed_columns("line_items", "x", {"doc_id": "CAST(x.file_index AS INTEGER)",
-                                                    "province_code": "CAST(? AS VARCHAR)",
-                                                    "fiscal_year": "CAST(? AS INTEGER)"})
+    columns_of = _typed_columns(name, "x", {"doc_id": "CAST(x.file_index AS INTEGER)",
+                                            "province_code": "CAST(? AS VARCHAR)",
+                                            "fiscal_year": "CAST(? AS INTEGER)"})
     written = 0
     with ThreadPoolExecutor(max_workers=1) as writer:
         pending: Future | None = None
         for province, year, doc_ids in groups:
-            files = [cache.url(doc_id) for doc_id in doc_ids]
+            if having is not None:
+                doc_ids = [doc_id for doc_id in doc_ids if doc_id in having]
+                if not doc_ids:
+                    continue
             table = con.sql(f"SELECT {columns_of} FROM read_parquet(?) x",
-                            params=[province, int(year), files]).to_arrow_table()
+                            params=[province, int(year), [url(d) for d in doc_ids]]
+                            ).to_arrow_table()
             if pending is not None:
                 written += pending.result()
-            folder = target / "line_items" / f"province_code={province}" / f"fiscal_year={year}"
-            pending = writer.submit(_write_sorted, table, doc_ids, folder / "data_0.parquet")
+            folder = target / name / f"province_code={province}" / f"fiscal_year={year}"
+            pending = writer.submit(_write_sorted, name, table, doc_ids,
+                                    folder / "entries_0.parquet")
         if pending is not None:
             written += pending.result()
     return written
@@ -414,26 +428,29 @@ def _ranks(column: pa.ChunkedArray) -> pa.Array:
     return pc.take(ranks, encoded.indices)
 
 
-def _write_sorted(table: pa.Table, doc_ids: list[str], path: Path) -> int:
-    """One partition's line items in SORT_KEYS order, as one zstd file; `table.doc_id` holds
-    indexes into the sorted `doc_ids`, so it is its own sort key. The sort is stable: the cells
-    of one printed row (which tie) keep the order they were read in."""
+def _write_sorted(name: str, table: pa.Table, doc_ids: list[str], path: Path) -> int:
+    """One partition's rows in SORT_KEYS order, as one zstd file; `table.doc_id` holds
+    indexes into the sorted `doc_ids`, so it is its own sort key, and other text keys sort by
+    rank. The sort is stable: rows that tie keep the order they were read in."""
     index = table.column("doc_id").combine_chunks()
-    keys = pa.table({"table_type": _ranks(table.column("table_type")), "doc_id": index,
-                     "table_no": table.column("table_no"), "row_no": table.column("row_no")})
-    order = pc.sort_indices(keys, sort_keys=_sort_keys("line_items"))
+    keys = {}
+    for key, _ in _sort_keys(name):
+        column = index if key == "doc_id" else table.column(key)
+        keys[key] = _ranks(column) if pa.types.is_string(column.type) else column
+    order = pc.sort_indices(pa.table(keys), sort_keys=_sort_keys(name))
     doc_id = pa.DictionaryArray.from_arrays(index, pa.array(doc_ids, pa.string()))
     table = table.set_column(table.schema.get_field_index("doc_id"), "doc_id", doc_id)
-    return _write_file(table.cast(LINE_ITEMS_WRITTEN).take(order), path)
+    return _write_file(table.cast(ENTRY_ROWS_WRITTEN[name]).take(order), path)
 
 
 def _write_file(table: pa.Table, path: Path) -> int:
-    """Line items as one zstd file. The Arrow schema is not stored: it would make doc_id a
+    """Rows as one zstd file. The Arrow schema is not stored: it would make doc_id a
     dictionary column for pyarrow and pandas readers, where the Parquet says a plain string."""
     if table.num_rows:
         path.parent.mkdir(parents=True, exist_ok=True)
         pq.write_table(table, path, compression="zstd", row_group_size=LINE_ITEM_ROW_GROUP,
-                       use_dictionary=DICTIONARY_COLUMNS, store_schema=False)
+                       use_dictionary=[c for c in DICTIONARY_COLUMNS if c in table.column_names],
+                       store_schema=False)
     return table.num_rows
 
 
@@ -442,7 +459,7 @@ def _sql_str(text: str | Path) -> str:
 
 
 def write_partitioned(con: duckdb.DuckDBPyConnection, name: str, select: str | None,
-                      target: Path) -> int:
+                      target: Path, placeholder: bool = True) -> int:
     """One corpus table (all but the line items) as hive-partitioned, zstd Parquet, sorted for
     the common filters, by DuckDB's `COPY … PARTITION_BY`; with no `select`, only the empty
     placeholder that keeps an empty table queryable.
@@ -457,7 +474,7 @@ def write_partitioned(con: duckdb.DuckDBPyConnection, name: str, select: str | N
             f"COPY ({select} ORDER BY province_code, fiscal_year, {SORT_KEYS[name]}) "
             f"TO {_sql_str(out)} (FORMAT parquet, PARTITION_BY (province_code, fiscal_year), "
             "COMPRESSION zstd, WRITE_PARTITION_COLUMNS true)").fetchone()
-    if count == 0:
+    if count == 0 and placeholder:
         # Keep the table queryable with its columns: one empty file in the unknown partition.
         empty = out / f"province_code={UNKNOWN_PROVINCE}" / "fiscal_year=0"
         empty.mkdir(parents=True, exist_ok=True)
@@ -586,8 +603,11 @@ def _build(loc: Location, builds: Path, parser_version: str, threads: int | None
             for name in SCHEMAS:
                 if not parsed:
                     rows[name] = write_partitioned(con, name, None, staging)
-                elif name == "line_items":
-                    rows[name] = write_line_items(con, cache, staging)
+                elif name in ENTRY_ROWS_WRITTEN:
+                    # Entries written before cells had files of their own keep them in the JSON.
+                    legacy = (write_partitioned(con, name, json_rows_sql(name), staging,
+                                                placeholder=False) if name == "cells" else 0)
+                    rows[name] = legacy + write_entry_rows(con, name, cache, staging)
                     if not rows[name]:
                         write_partitioned(con, name, None, staging)
                 else:

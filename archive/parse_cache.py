@@ -3,10 +3,14 @@
 `parse-cache/<parser_version>/ab/<sha256>.parquet` is a Parquet table of the document's line
 items (the `parse-file --json` contract's `line_items`, one row each, amounts kept as the exact
 decimal strings the parser printed), and the rest of the parse result (`document`, `tables`,
-`cells`, `checks`) as the contract's JSON in the file's key-value metadata.
+`checks`) as the contract's JSON in the file's key-value metadata. The printed cells (several
+per line item) are the rows of a file of their own, `parse-cache/<parser_version>/cells/ab/
+<sha256>.parquet`, for documents that have any; entries written before that keep their cells
+in the JSON, and `get` and the build read both.
 
-Why this shape: line items are nearly all of the rows, and the build reads every entry of the
-archive. Flat Parquet columns let DuckDB read 100 million of them straight into the corpus, with
+Why this shape: line items and cells are nearly all of the rows, and the build reads every
+entry of the archive. (Cells in the JSON made the build 3× slower with 1.7 cells per line
+item, and their JSON would not have fitted in memory at national scale.) Flat Parquet columns let DuckDB read 100 million of them straight into the corpus, with
 no Python objects and no nested unnesting, and a narrow footer keeps the cost of opening one
 small file per document low (benchmarks/RESULTS.md: gzipped JSON was ~25× slower, nested
 Parquet ~4×). `get` still returns the contract's dict.
@@ -41,7 +45,8 @@ PART_FIELDS = {"document": DOCUMENT_FIELDS, "tables": TABLE_FIELDS, "cells": CEL
                "line_items": LINE_ITEM_FIELDS, "checks": CHECK_FIELDS}
 if hasattr(schema, "FACT_FIELDS"):  # narrative facts: checked once the schema names them
     PART_FIELDS["facts"] = schema.FACT_FIELDS
-TABLE_GRID = ("header", "rows")  # the table as printed, kept in the cache for `get`
+TABLE_GRID = ("header", "rows")
+CELLS = "cells"  # parse-cache/<version>/cells/ab/<sha256>.parquet: an entry's printed cells  # the table as printed, kept in the cache for `get`
 
 
 class ContractError(ValueError):
@@ -62,6 +67,14 @@ def line_item_schema() -> pa.Schema:
         kind = SCHEMAS["line_items"].field(name).type
         fields.append(pa.field(name, pa.string() if pa.types.is_decimal(kind) else kind))
     return pa.schema(fields)
+
+
+@cache
+def cell_schema() -> pa.Schema:
+    """Printed cells as the contract has them (the corpus types, no partition columns)."""
+    from archive.build import SCHEMAS
+
+    return pa.schema([SCHEMAS["cells"].field(name) for name in CELL_FIELDS])
 
 
 def amount_fields(part: str) -> list[str]:
@@ -116,7 +129,7 @@ def result_table(result: dict[str, Any]) -> pa.Table:
     tables = result.get("tables") or []
     rest = {part: result.get(part) or [] for part in CORE_PARTS}
     rest.update((part, value) for part, value in result.items() if part not in CORE_PARTS)
-    del rest["line_items"]
+    del rest["line_items"], rest["cells"]  # rows of their own (cells_table)
     rest["document"] = result.get("document")
     rest["tables"] = [{k: v for k, v in t.items() if k not in TABLE_GRID} for t in tables]
     grids = [{k: t[k] for k in TABLE_GRID if k in t} for t in tables]
@@ -129,15 +142,39 @@ def result_table(result: dict[str, Any]) -> pa.Table:
     return table.replace_schema_metadata(metadata)
 
 
-def result_from_table(table: pa.Table) -> dict[str, Any]:
-    """The contract's dict back from a cache entry."""
+def cells_table(result: dict[str, Any]) -> pa.Table:
+    """A parse result's printed cells as the rows of the entry's cells file."""
+    try:
+        return pa.Table.from_pylist(result.get("cells") or [], schema=cell_schema())
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, TypeError, ValueError) as exc:
+        raise ContractError(f"the parse result's cells do not fit the contract's types: {exc}"
+                            ) from None
+
+
+def result_from_table(table: pa.Table, cells: pa.Table | None = None) -> dict[str, Any]:
+    """The contract's dict back from a cache entry and its cells file (none: no cells).
+    Entries written before cells had files of their own keep them in the JSON."""
     metadata = table.schema.metadata
     rest = json.loads(metadata[RESULT_KEY.encode()])
     grids = json.loads(metadata[GRIDS_KEY.encode()])
     rest["tables"] = [{**t, **grid} for t, grid in zip(rest["tables"], grids, strict=True)]
+    printed = rest.pop("cells", None)
+    if printed is None:
+        printed = cells.to_pylist() if cells is not None else []
     return {"document": rest.pop("document"), "tables": rest.pop("tables"),
-            "cells": rest.pop("cells"), "line_items": table.to_pylist(),
+            "cells": printed, "line_items": table.to_pylist(),
             "checks": rest.pop("checks"), **rest}
+
+
+def _entry_bytes(table: pa.Table) -> bytes:
+    """A cache file: snappy, and no ARROW:schema copy in the footer (the types are the Parquet
+    ones): for files this small, zstd's per-page setup and a big footer cost more to open than
+    their bytes cost to read."""
+    out = io.BytesIO()
+    with pq.ParquetWriter(out, table.schema, compression="snappy", store_schema=False) as writer:
+        writer.write_table(table)
+        writer.add_key_value_metadata(table.schema.metadata or {})
+    return out.getvalue()
 
 
 class ParseCache:
@@ -177,37 +214,60 @@ class ParseCache:
     def has(self, sha256: str) -> bool:
         return self.location.is_file(self.path(sha256))
 
+    def cells_path(self, sha256: str) -> Path | str:
+        """An entry's cells file: a tree of its own, so no glob of entries matches it."""
+        if isinstance(self.root, Path):
+            return self.root / CELLS / sha256[:2] / f"{sha256}{SUFFIX}"
+        return f"{self.root}/{CELLS}/{sha256[:2]}/{sha256}{SUFFIX}"
+
+    def cells_url(self, sha256: str) -> str:
+        path = self.cells_path(sha256)
+        return path.as_posix() if isinstance(path, Path) else path
+
+    def with_cells(self) -> set[str]:
+        """The sha256 of every entry that has a cells file (one listing)."""
+        paths = self.location.glob("parse-cache", self.parser_version, CELLS, "*", f"*{SUFFIX}")
+        return {str(path).rsplit("/", 1)[-1].removesuffix(SUFFIX) for path in paths}
+
+    def _read(self, path: Path | str) -> pa.Table:
+        if isinstance(path, Path):
+            return pq.read_table(path)
+        return pq.read_table(pa.BufferReader(self.location.read_bytes(path)))
+
     def get(self, sha256: str) -> dict[str, Any]:
         """The parse result as the contract's dict (JSON-ready)."""
-        path = self.path(sha256)
-        if isinstance(path, Path):
-            return result_from_table(pq.read_table(path))
-        return result_from_table(pq.read_table(pa.BufferReader(self.location.read_bytes(path))))
+        table = self._read(self.path(sha256))
+        cells_path = self.cells_path(sha256)
+        cells = self._read(cells_path) if self.location.is_file(cells_path) else None
+        return result_from_table(table, cells)
 
     def put(self, sha256: str, result: dict[str, Any]) -> Path | str:
         """Write a result once (whole or not at all); an existing entry is kept."""
         target = self.path(sha256)
         if self.location.is_file(target):
             return target
-        return self.write_table(sha256, result_table(result))
+        return self.write_table(sha256, result_table(result), cells_table(result))
 
     def replace(self, sha256: str, result: dict[str, Any]) -> Path | str:
         """Overwrite an entry: only for `--retry-failed`, where the old one records a failure."""
-        return self.write_table(sha256, result_table(result))
+        return self.write_table(sha256, result_table(result), cells_table(result))
 
-    def write_table(self, sha256: str, table: pa.Table) -> Path | str:
-        """Write one entry already in the cache's format (the benchmark generator uses this)."""
+    def write_table(self, sha256: str, table: pa.Table,
+                    cells: pa.Table | None = None) -> Path | str:
+        """Write one entry already in the cache's format (the benchmark generator uses this).
+
+        The cells file (if there are cells) is written first: the entry itself is what says a
+        document is parsed, so a crash between the two leaves an unparsed document, never a
+        parsed one without its cells. A cells file left by such a crash is overwritten."""
+        cells_target = self.cells_path(sha256)
+        if cells is not None and cells.num_rows:
+            self.location.write_bytes(cells_target, _entry_bytes(cells))
+        elif self.location.is_file(cells_target):  # a replaced result had cells; this has none
+            self.location.remove_file(cells_target)
         target = self.path(sha256)
-        out = io.BytesIO()
-        # Snappy, and no ARROW:schema copy in the footer (the types are the Parquet ones):
-        # for files this small, zstd's per-page setup and a big footer cost more to open
-        # than their bytes cost to read.
-        with pq.ParquetWriter(out, table.schema, compression="snappy",
-                              store_schema=False) as writer:
-            writer.write_table(table)
-            writer.add_key_value_metadata(table.schema.metadata or {})
-        self.location.write_bytes(target, out.getvalue())
+        self.location.write_bytes(target, _entry_bytes(table))
         return target
+
 
     def entry_paths(self) -> list[Path | str]:
         return self.location.glob("parse-cache", self.parser_version, "*", f"*{SUFFIX}")

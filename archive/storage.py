@@ -131,6 +131,13 @@ class Location:
         else:
             self.fs.pipe_file(self._key(path), data)
 
+    def remove_file(self, path: Path | str) -> None:
+        """Delete one object; nothing if absent."""
+        if isinstance(path, Path):
+            path.unlink(missing_ok=True)
+        elif self.fs.isfile(self._key(path)):
+            self.fs.rm_file(self._key(path))
+
     def glob(self, *parts: str) -> list[Path | str]:
         """Paths matching a pattern under the data directory, sorted."""
         if self.local is not None:

@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from archive.build import SCHEMAS, build_corpus  # noqa: E402
 from archive.catalog import CatalogWriter  # noqa: E402
 from archive.query import connect  # noqa: E402
-from archive.parse_cache import RESULT_KEY, ParseCache, result_table  # noqa: E402
+from archive.parse_cache import RESULT_KEY, ParseCache, cells_table, result_table  # noqa: E402
 from archive.store import sha256_hex  # noqa: E402
 from parsing.regions import PROVINCES  # noqa: E402
 from parsing.schema import (DOCUMENT_FIELDS, LINE_ITEM_FIELDS, PARSER_VERSION,  # noqa: E402
@@ -103,12 +103,13 @@ def _level(code: str) -> int | None:
     return {3: 1, 5: 2, 7: 3}.get(len(code))
 
 
-def template(index: int) -> dict[str, Any]:
-    """A parse result with placeholder doc_id and amounts, sized by `index`."""
+def template(index: int, with_cells: bool = False) -> dict[str, Any]:
+    """A parse result with placeholder doc_id and amounts, sized by `index`; `with_cells`:
+    every printed cell (header and body) as a `cells` row, as real parse results have."""
     rng = random.Random(index)
     scale = 0.4 + 1.6 * index / (TEMPLATES - 1)  # 0.4× … 2×: mean ≈ 1.2× ≈ 540 line items
     doc = PLACEHOLDER
-    tables, items, checks = [], [], []
+    tables, items, checks, printed = [], [], [], []
     page = 2
     for table_no, (kind, title, source, measures, n) in enumerate(TABLES, start=1):
         n_rows = max(1, round(n * scale)) if n > 1 else 1
@@ -129,6 +130,13 @@ def template(index: int) -> dict[str, Any]:
                 items.append(item)
                 cells.append("0.00")
             grid.append(cells)
+        if with_cells:
+            for row, texts in enumerate([*header, *grid]):
+                for col, text in enumerate(texts, start=1):
+                    printed.append({"doc_id": doc, "table_no": table_no, "row": row, "col": col,
+                                    "text": text, "page": page,
+                                    "bbox": [60.0 + 70 * col, 100.0 + 18 * row,
+                                             120.0 + 70 * col, 114.0 + 18 * row]})
         tables.append({f: None for f in TABLE_FIELDS} | dict(
             doc_id=doc, table_no=table_no, table_type=kind, title_raw=title, page_start=page,
             page_end=page, amount_unit="万元", is_empty=False, n_rows=n_rows,
@@ -139,7 +147,7 @@ def template(index: int) -> dict[str, Any]:
     document = {f: None for f in DOCUMENT_FIELDS} | dict(
         doc_id=doc, format="pdf", n_pages=page, parse_status="ok", scope="department",
         parser_version=PARSER_VERSION, checks_passed=len(checks), checks_total=len(checks))
-    return {"document": document, "tables": tables, "cells": [], "line_items": items,
+    return {"document": document, "tables": tables, "cells": printed, "line_items": items,
             "checks": checks}
 
 
@@ -162,8 +170,9 @@ class Plan:
         return cls(sizes, chosen)
 
 
-def document_entry(base: pa.Table, doc_no: int, seed: int) -> tuple[str, pa.Table, dict]:
-    """One generated document: (doc_id, cache entry, catalog row)."""
+def document_entry(base: pa.Table, base_cells: pa.Table, doc_no: int,
+                   seed: int) -> tuple[str, pa.Table, pa.Table, dict]:
+    """One generated document: (doc_id, cache entry, its cells, catalog row)."""
     rng = random.Random(seed * 1_000_003 + doc_no)
     provinces = sorted(PROVINCES)
     province = provinces[doc_no % len(provinces)]
@@ -191,32 +200,36 @@ def document_entry(base: pa.Table, doc_no: int, seed: int) -> tuple[str, pa.Tabl
     fetch = {"url": f"http://bench.invalid/{province}/{doc_id[:16]}.pdf", "portal_id":
              f"bench-{province}", "fetch_status": "ok", "sha256": doc_id, "title": title,
              "region_code": region, "fetched_at": "2025-01-01T00:00:00+00:00"}
-    return doc_id, table, fetch
+    cells = base_cells.set_column(0, "doc_id", pa.array([doc_id] * base_cells.num_rows,
+                                                        pa.string()))
+    return doc_id, table, cells, fetch
 
 
-def _generate_part(args: tuple[str, list[int], int, int]) -> int:
-    data_dir, chosen, start, seed = args
-    bases = {i: result_table(template(i)) for i in set(chosen)}
+def _generate_part(args: tuple[str, list[int], int, int, bool]) -> int:
+    data_dir, chosen, start, seed, with_cells = args
+    bases = {i: (result_table(t), cells_table(t))
+             for i, t in ((i, template(i, with_cells)) for i in set(chosen))}
     cache = ParseCache(data_dir, PARSER_VERSION)
     catalog = CatalogWriter(data_dir, f"bench-{seed}")
     for offset, pick in enumerate(chosen):
-        doc_id, table, fetch = document_entry(bases[pick], start + offset, seed)
-        cache.write_table(doc_id, table)
+        doc_id, table, cells, fetch = document_entry(*bases[pick], start + offset, seed)
+        cache.write_table(doc_id, table, cells)
         catalog.append(fetch)
     catalog.close()
     return len(chosen)
 
 
-def generate(data_dir: Path, line_items: int, workers: int = 2, seed: int = 1) -> dict[str, Any]:
+def generate(data_dir: Path, line_items: int, workers: int = 2, seed: int = 1,
+             with_cells: bool = False) -> dict[str, Any]:
     plan = Plan.for_line_items(line_items)
     started = time.monotonic()
     chunk = 2000
-    jobs = [(str(data_dir), plan.templates[i:i + chunk], i, seed)
+    jobs = [(str(data_dir), plan.templates[i:i + chunk], i, seed, with_cells)
             for i in range(0, len(plan.templates), chunk)]
     with mp.get_context("fork").Pool(workers) as pool:
         documents = sum(pool.imap_unordered(_generate_part, jobs))
     total = sum(plan.sizes[t] for t in plan.templates)
-    info = {"documents": documents, "line_items": total,
+    info = {"documents": documents, "line_items": total, "with_cells": with_cells,
             "generate_seconds": round(time.monotonic() - started, 1)}
     (data_dir / "bench-generated.json").write_text(json.dumps(info))
     return info
@@ -355,6 +368,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="scratch folder (outside the repository); reused if generated")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--keep", action="store_true", help="keep the data directory")
+    parser.add_argument("--cells", action="store_true",
+                        help="documents carry every printed cell, as real parse results do")
     parser.add_argument("--generate-only", action="store_true",
                         help="generate the parse cache and stop (kept for later runs)")
     args = parser.parse_args(argv)
@@ -366,7 +381,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         shutil.rmtree(data_dir, ignore_errors=True)
         data_dir.mkdir(parents=True)
-        generated = generate(data_dir, args.line_items, workers=args.threads)
+        generated = generate(data_dir, args.line_items, workers=args.threads,
+                             with_cells=args.cells)
         print(f"generated {generated}", flush=True)
     if args.generate_only:
         return 0

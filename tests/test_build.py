@@ -145,6 +145,46 @@ def test_parse_cache_shards_hold_every_entry_exactly_once(tmp_path: Path, parts:
     assert sorted(found) == sorted(shas)
 
 
+def _with_cells(result: dict, n: int) -> dict:
+    doc_id = result["document"]["doc_id"]
+    result["cells"] = [{"doc_id": doc_id, "table_no": 1, "row": row, "col": 1,
+                        "text": f"第{row}行", "page": 3, "bbox": [1.0, 2.0, 3.0, 4.0]}
+                       for row in range(n)]
+    return result
+
+
+def test_printed_cells_are_kept_in_a_file_of_their_own_and_come_back_whole(
+        tmp_path: Path) -> None:
+    cache, sha = ParseCache(tmp_path, PARSER_VERSION), "c" * 64
+    cache.put(sha, _with_cells(_result(sha), 3))
+    assert Path(cache.cells_path(sha)).is_file()
+    assert "cells" not in json.loads(pq.read_schema(cache.path(sha)).metadata[b"budget_corpus.parse_result"])
+    assert cache.get(sha) == _with_cells(_result(sha), 3)
+
+
+def test_a_replaced_result_without_cells_leaves_no_cells_behind(tmp_path: Path) -> None:
+    cache, sha = ParseCache(tmp_path, PARSER_VERSION), "c" * 64
+    cache.put(sha, _with_cells(_result(sha), 3))
+    cache.replace(sha, _result(sha))
+    assert cache.get(sha)["cells"] == [] and not Path(cache.cells_path(sha)).exists()
+
+
+def test_cells_of_entries_written_with_cells_in_their_json_still_reach_the_corpus(
+        data_dir: Path) -> None:
+    cache = ParseCache(data_dir, PARSER_VERSION)
+    (in_file, in_json, _) = sorted(cache.entries())
+    cache.replace(in_file, _with_cells(cache.get(in_file), 2))
+    table = pq.read_table(cache.path(in_json))  # an entry as written before cells had files
+    rest = json.loads(table.schema.metadata[b"budget_corpus.parse_result"])
+    rest["cells"] = _with_cells(cache.get(in_json), 3)["cells"]
+    cache.write_table(in_json, table.replace_schema_metadata(
+        {**table.schema.metadata, b"budget_corpus.parse_result": json.dumps(rest)}))
+    assert len(cache.get(in_json)["cells"]) == 3
+    built = build_corpus(data_dir)
+    _, rows = run_query(data_dir, "SELECT doc_id, count(*) FROM cells GROUP BY ALL ORDER BY 2")
+    assert built.rows["cells"] == 5 and rows == [(in_file, 2), (in_json, 3)]
+
+
 def test_parse_cache_entry_is_written_once(tmp_path: Path) -> None:
     cache, sha = ParseCache(tmp_path, "v1"), "ab" * 32
     cache.put(sha, _result(sha, department="first"))
