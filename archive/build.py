@@ -1,23 +1,25 @@
 """The build stage: parse cache + fetch catalog → hive-partitioned Parquet corpus + DuckDB views.
 
 Every build is written into a new folder `corpus.builds/<build_id>/`, partitioned
-`<table>/province_code=XX/fiscal_year=YYYY/*.parquet`, with its own `corpus.duckdb` (the views on
-that folder, the small tables stored in it: STORED_TABLES); `corpus` is a symlink swapped to it in one atomic rename once it is complete, and
-`<data_dir>/corpus.duckdb` is a fixed symlink to `corpus/corpus.duckdb`. One rename publishes
-both, so a reader never sees a half-built corpus, nor a database naming another build than the
-folder (a kill between two publishing steps could leave them apart). One build at a time per
+`<table>/province_code=XX/fiscal_year=YYYY/*.parquet`, with its own `corpus.duckdb` (the views
+on that folder, the small tables stored in it: STORED_TABLES); `corpus` is a symlink swapped to
+it in one atomic rename once it is complete, and `<data_dir>/corpus.duckdb` is a fixed symlink
+to `corpus/corpus.duckdb`. One rename publishes both, so a reader never sees a half-built
+corpus, nor a database naming another build than the folder (a kill between two publishing
+steps could leave them apart). One build at a time per
 data directory (a lock in `corpus.builds/`): a second one waits for the first to finish.
 
 On object storage (archive.storage) there is no rename: the build is written in a local staging
 folder, uploaded whole under its own new id, and only then published by the pointer object
 `corpus.current`; readers follow the pointer, so they see the old build or the new one, never a
-part. `corpus.duckdb` (views and the small tables) stays on local disk, one per build (`Location.database_path`).
+part. `corpus.duckdb` (views and the small tables) stays on local disk, one per build
+(`Location.database_path`).
 
 No row passes through Python objects: DuckDB reads the parse cache itself — the entries'
 metadata (documents, tables, checks) in one pass, merged with the fetch catalog in SQL,
 and the line items and cells straight from the entries' Parquet rows, partition by partition,
-cast to exact decimals and sorted — which is what lets a build keep up with a national year of line items
-(benchmarks/RESULTS.md).
+cast to exact decimals and sorted — which is what lets a build keep up with a national year of
+line items (benchmarks/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from archive.catalog import read_catalog
-from archive.parse_cache import RESULT_KEY, ParseCache
+from archive.parse_cache import ParseCache
 from archive.runs import runs_view
 from archive.storage import Location, location
 from parsing.regions import PROVINCES, UNKNOWN_PROVINCE
@@ -265,10 +267,6 @@ SELECT placed.* REPLACE (coalesce({_given('placed.province')}, provinces.name) A
 FROM placed LEFT JOIN provinces ON provinces.code = placed.province_code"""
 
 
-def has_entries(cache: ParseCache) -> bool:
-    return cache.has_entries()
-
-
 def duckdb_type(kind: pa.DataType) -> str:
     """The DuckDB spelling of a corpus column type."""
     if pa.types.is_list(kind):
@@ -301,36 +299,9 @@ def _json_structure() -> str:
 
 
 def load_results(con: duckdb.DuckDBPyConnection, cache: ParseCache) -> None:
-    """Temp table `results`: every entry's document, tables, cells and checks, parsed once.
-
-    `parquet_kv_metadata` opens its files one after another on one thread, so the entries are
-    read in 16 shards, one per DuckDB thread at a time, each on a cursor of its own (cursors
-    share the database's tables, not temp ones). Each shard's JSON is stored, parsed and
-    dropped before the next: from_json fed straight by parquet_kv_metadata ran out of memory
-    at 100 million line items, and holding every entry's JSON at once (~5 KB each) made the
-    step's time depend on how much memory the machine could hand over (8–21 s).
-    """
-    (threads,) = con.execute("SELECT current_setting('threads')").fetchone()
-    shards = cache.shard_globs(16)
-    structure = _sql_str(_json_structure())
-
-    def read(shard: int) -> None:
-        glob = _sql_str(shards[shard])
-        with con.cursor() as cursor:
-            (found,) = cursor.execute(f"SELECT count(*) > 0 FROM glob({glob})").fetchone()
-            source = (f"SELECT decode(value) AS j FROM parquet_kv_metadata({glob}) "
-                      f"WHERE key = {_sql_str(RESULT_KEY)}::BLOB" if found
-                      else "SELECT NULL::VARCHAR AS j WHERE false")  # no entry in this shard
-            cursor.execute(f"CREATE TEMP TABLE result_json AS {source}")
-            cursor.execute(f"CREATE TABLE results_{shard} AS "
-                           f"SELECT from_json(j, {structure}) AS r FROM result_json")
-
-    with ThreadPoolExecutor(max_workers=int(threads)) as pool:
-        list(pool.map(read, range(len(shards))))
-    con.execute("CREATE TEMP TABLE results AS " + " UNION ALL ".join(
-        f"SELECT r FROM results_{shard}" for shard in range(len(shards))))
-    for shard in range(len(shards)):
-        con.execute(f"DROP TABLE results_{shard}")
+    """Temp table `results`: every entry's document, tables, (older entries') cells and checks,
+    parsed once."""
+    cache.load_metadata(con, _json_structure(), "results")
 
 
 def merge_documents(con: duckdb.DuckDBPyConnection, data_dir: Location | Path | str) -> None:
@@ -460,9 +431,10 @@ def _sql_str(text: str | Path) -> str:
 
 def write_partitioned(con: duckdb.DuckDBPyConnection, name: str, select: str | None,
                       target: Path, placeholder: bool = True) -> int:
-    """One corpus table (all but the line items) as hive-partitioned, zstd Parquet, sorted for
-    the common filters, by DuckDB's `COPY … PARTITION_BY`; with no `select`, only the empty
-    placeholder that keeps an empty table queryable.
+    """One corpus table (but for older entries' cells, none of the entries' own rows) as
+    hive-partitioned, zstd Parquet, sorted for the common filters, by DuckDB's `COPY …
+    PARTITION_BY`; with no `select`, only the empty placeholder that keeps an empty table
+    queryable.
 
     The partition columns are also written inside the files, so readers that ignore folder
     names (Hugging Face `datasets`, a single file handed to a colleague) still see them.
@@ -594,7 +566,7 @@ def _build(loc: Location, builds: Path, parser_version: str, threads: int | None
             if memory_limit:
                 con.execute(f"SET memory_limit = {_sql_str(memory_limit)}")
             con.execute("SET preserve_insertion_order = false")  # ORDER BY still holds
-            parsed = has_entries(cache)
+            parsed = cache.has_entries()
             if parsed:
                 load_results(con, cache)
                 step("read parse results")

@@ -9,11 +9,12 @@ per line item) are the rows of a file of their own, `parse-cache/<parser_version
 in the JSON, and `get` and the build read both.
 
 Why this shape: line items and cells are nearly all of the rows, and the build reads every
-entry of the archive. (Cells in the JSON made the build 3× slower with 1.7 cells per line
-item, and their JSON would not have fitted in memory at national scale.) Flat Parquet columns let DuckDB read 100 million of them straight into the corpus, with
-no Python objects and no nested unnesting, and a narrow footer keeps the cost of opening one
-small file per document low (benchmarks/RESULTS.md: gzipped JSON was ~25× slower, nested
-Parquet ~4×). `get` still returns the contract's dict.
+entry of the archive. Flat Parquet columns let DuckDB read 100 million of them straight into
+the corpus, with no Python objects and no nested unnesting, and a narrow footer keeps the cost
+of opening one small file per document low (cells in the JSON made the build 3× slower with
+1.7 cells per line item, and would not have fitted in memory at national scale;
+benchmarks/RESULTS.md: gzipped JSON was ~25× slower, nested Parquet ~4×). `get` still returns
+the contract's dict.
 
 A new parser version parses into a new folder, so an old result is never mixed with a new one
 and re-parsing needs no new crawl.
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import io
 import json
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
@@ -45,8 +47,9 @@ PART_FIELDS = {"document": DOCUMENT_FIELDS, "tables": TABLE_FIELDS, "cells": CEL
                "line_items": LINE_ITEM_FIELDS, "checks": CHECK_FIELDS}
 if hasattr(schema, "FACT_FIELDS"):  # narrative facts: checked once the schema names them
     PART_FIELDS["facts"] = schema.FACT_FIELDS
-TABLE_GRID = ("header", "rows")
-CELLS = "cells"  # parse-cache/<version>/cells/ab/<sha256>.parquet: an entry's printed cells  # the table as printed, kept in the cache for `get`
+TABLE_GRID = ("header", "rows")  # the table as printed, kept in the cache for `get`
+CELLS = "cells"  # parse-cache/<version>/cells/ab/<sha256>.parquet: an entry's printed cells
+METADATA_SHARDS = 16
 
 
 class ContractError(ValueError):
@@ -187,42 +190,70 @@ class ParseCache:
 
     def path(self, sha256: str) -> Path | str:
         """A Path locally, a URL on object storage."""
-        if isinstance(self.root, Path):
-            return self.root / sha256[:2] / f"{sha256}{SUFFIX}"
-        return f"{self.root}/{sha256[:2]}/{sha256}{SUFFIX}"
+        return self.location.path("parse-cache", self.parser_version, sha256[:2],
+                                  f"{sha256}{SUFFIX}")
 
     def url(self, sha256: str) -> str:
         """An entry as DuckDB reads it (a POSIX path or a URL)."""
-        path = self.path(sha256)
-        return path.as_posix() if isinstance(path, Path) else path
+        return _posix(self.path(sha256))
 
     @property
     def glob(self) -> str:
         """Every entry, as a glob DuckDB and pyarrow read."""
-        root = self.root.as_posix() if isinstance(self.root, Path) else self.root
-        return f"{root}/*/*{SUFFIX}"
+        return f"{_posix(self.root)}/*/*{SUFFIX}"
 
     def shard_globs(self, parts: int) -> list[str]:
         """Every entry, as `parts` disjoint globs (by the first hex digit of the sha256, so
         about even), for readers that go through files one at a time: a power of two ≤ 16."""
-        root = self.root.as_posix() if isinstance(self.root, Path) else self.root
         digits = "0123456789abcdef"
         step = 16 // min(16, 1 << (max(1, parts).bit_length() - 1))
-        return [f"{root}/[{digits[i]}-{digits[i + step - 1]}]?/*{SUFFIX}"
+        return [f"{_posix(self.root)}/[{digits[i]}-{digits[i + step - 1]}]?/*{SUFFIX}"
                 for i in range(0, 16, step)]
+
+    def load_metadata(self, con: Any, structure: str, table: str) -> None:
+        """Temp table `table` of one column `r`: every entry's JSON metadata (all but line items
+        and cells) parsed by DuckDB's from_json into `structure`.
+
+        `parquet_kv_metadata` opens its files one after another on one thread, so the entries
+        are read in shards, as many at once as the connection has threads, each on a cursor of
+        its own (cursors share the database's tables, not temp ones). Each shard's JSON is
+        stored, parsed and dropped before the next: from_json fed straight by
+        parquet_kv_metadata ran out of memory at 100 million line items, and holding every
+        entry's JSON at once (~5 KB each) made the step's time depend on how much memory the
+        machine could hand over (8–21 s, benchmarks/RESULTS.md).
+        """
+        (threads,) = con.execute("SELECT current_setting('threads')").fetchone()
+        shards = self.shard_globs(METADATA_SHARDS)
+        parsed = _sql_str(structure)
+
+        def read(shard: int) -> None:
+            glob = _sql_str(shards[shard])
+            with con.cursor() as cursor:
+                (found,) = cursor.execute(f"SELECT count(*) > 0 FROM glob({glob})").fetchone()
+                source = (f"SELECT decode(value) AS j FROM parquet_kv_metadata({glob}) "
+                          f"WHERE key = {_sql_str(RESULT_KEY)}::BLOB" if found
+                          else "SELECT NULL::VARCHAR AS j WHERE false")  # no entry here
+                cursor.execute(f"CREATE TEMP TABLE shard_json AS {source}")
+                cursor.execute(f"CREATE TABLE {table}_{shard} AS "
+                               f"SELECT from_json(j, {parsed}) AS r FROM shard_json")
+
+        with ThreadPoolExecutor(max_workers=int(threads)) as pool:
+            list(pool.map(read, range(len(shards))))
+        con.execute(f"CREATE TEMP TABLE {table} AS " + " UNION ALL ".join(
+            f"SELECT r FROM {table}_{shard}" for shard in range(len(shards))))
+        for shard in range(len(shards)):
+            con.execute(f"DROP TABLE {table}_{shard}")
 
     def has(self, sha256: str) -> bool:
         return self.location.is_file(self.path(sha256))
 
     def cells_path(self, sha256: str) -> Path | str:
         """An entry's cells file: a tree of its own, so no glob of entries matches it."""
-        if isinstance(self.root, Path):
-            return self.root / CELLS / sha256[:2] / f"{sha256}{SUFFIX}"
-        return f"{self.root}/{CELLS}/{sha256[:2]}/{sha256}{SUFFIX}"
+        return self.location.path("parse-cache", self.parser_version, CELLS, sha256[:2],
+                                  f"{sha256}{SUFFIX}")
 
     def cells_url(self, sha256: str) -> str:
-        path = self.cells_path(sha256)
-        return path.as_posix() if isinstance(path, Path) else path
+        return _posix(self.cells_path(sha256))
 
     def with_cells(self) -> set[str]:
         """The sha256 of every entry that has a cells file (one listing)."""
@@ -268,7 +299,6 @@ class ParseCache:
         self.location.write_bytes(target, _entry_bytes(table))
         return target
 
-
     def entry_paths(self) -> list[Path | str]:
         return self.location.glob("parse-cache", self.parser_version, "*", f"*{SUFFIX}")
 
@@ -290,12 +320,18 @@ def document_statuses(cache: ParseCache) -> list[tuple[str, str, str | None]]:
 
     if not cache.has_entries():
         return []
-    glob = cache.glob.replace("'", "''")
     structure = ('{"document": {"doc_id": "VARCHAR", "parse_status": "VARCHAR", '
                  '"status_reason": "VARCHAR"}}')
     with cache.location.register(duckdb.connect()) as con:
-        con.execute("CREATE TEMP TABLE j AS SELECT decode(value) AS j "
-                    f"FROM parquet_kv_metadata('{glob}') WHERE key = '{RESULT_KEY}'::BLOB")
-        return con.execute(f"SELECT d.doc_id, d.parse_status, d.status_reason FROM "
-                           f"(SELECT from_json(j, '{structure}').document AS d FROM j) "
-                           "ORDER BY d.doc_id").fetchall()
+        cache.load_metadata(con, structure, "statuses")
+        return con.execute("SELECT d.doc_id, d.parse_status, d.status_reason FROM "
+                           "(SELECT r.document AS d FROM statuses) ORDER BY d.doc_id").fetchall()
+
+
+def _posix(path: Path | str) -> str:
+    """A path as DuckDB and globs take it: POSIX locally, the URL as it is remotely."""
+    return path.as_posix() if isinstance(path, Path) else path
+
+
+def _sql_str(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"

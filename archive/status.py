@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from archive.build import has_entries, load_results, merge_documents
+from archive.build import load_results, merge_documents
 from archive.catalog import read_catalog
 from archive.parse_cache import ParseCache
 from archive.runs import read_runs
@@ -63,7 +63,7 @@ def collect_status(data_dir: Location | Path | str, parser_version: str = PARSER
                     "NULL GROUP BY sha256")
         status.documents = con.execute("SELECT count(*) FROM archived").fetchone()[0]
         cache = ParseCache(data_dir, parser_version)
-        if has_entries(cache):
+        if cache.has_entries():
             load_results(con, cache)
             merge_documents(con, data_dir)
         else:
