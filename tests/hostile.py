@@ -20,6 +20,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 
+from tests.drawing import draw_ruled_grid
+
 FONT = "STSong-Light"
 BOMB_INFLATED_BYTES = 2 * 1024**3  # the bomb's content stream inflates to 2 GiB of zeros
 ZIP_BOMB_MEMBER_BYTES = 256 * 1024**2  # over archives.MAX_MEMBER_BYTES
@@ -66,14 +68,7 @@ def _budget_page(canvas: Canvas) -> None:
             ("一般公共预算拨款收入", "1,234.56", "一般公共服务支出", "1,000.00"),
             ("政府性基金预算拨款收入", "0.00", "教育支出", "234.56"),
             ("收入总计", "1,234.56", "支出总计", "1,234.56")]
-    xs, top, height = [60, 200, 280, 420, 500], 750, 20
-    for r, row in enumerate(rows):
-        for c, text in enumerate(row):
-            canvas.drawString(xs[c] + 3, top - (r + 1) * height + 6, text)
-    for r in range(len(rows) + 1):
-        canvas.line(xs[0], top - r * height, xs[-1], top - r * height)
-    for x in xs:
-        canvas.line(x, top, x, top - len(rows) * height)
+    draw_ruled_grid(canvas, rows, [60, 200, 280, 420, 500], top=750, row_height=20, baseline=6)
     canvas.showPage()
 
 

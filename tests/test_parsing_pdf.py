@@ -12,6 +12,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 
 from parsing.parse import parse_bytes
+from tests.drawing import draw_ruled_grid
 
 FONT = "STSong-Light"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
@@ -43,14 +44,7 @@ def ruled_pdf(pages: list[tuple[list[str], list[list[str]]]]) -> bytes:
         x_edges = [40.0]
         for w in WIDTHS:
             x_edges.append(x_edges[-1] + w)
-        top = y
-        for r, row in enumerate(rows):
-            for c, text in enumerate(row):
-                canvas.drawString(x_edges[c] + 3, top - (r + 1) * ROW + 5, text)
-        for r in range(len(rows) + 1):
-            canvas.line(x_edges[0], top - r * ROW, x_edges[-1], top - r * ROW)
-        for x in x_edges:
-            canvas.line(x, top, x, top - len(rows) * ROW)
+        draw_ruled_grid(canvas, rows, x_edges, top=y, row_height=ROW, baseline=5)
         canvas.showPage()
     canvas.save()
     return buf.getvalue()
